@@ -19,7 +19,12 @@
  * plain text use the text's bytes (AWS CLI v1 behaviour).
  * Shorthand: Key=Value pairs separated by ',', values may be nested
  * structures in {...} or lists in [...]; quotes "..." or '...' protect
- * commas; list members as Key=a,b,c when Key is a list of scalars.
+ * commas; list members as Key=a,b,c when Key is a list of scalars;
+ * Key@=file://path reads that value from a file (awscli/shorthand.py).
+ * Also as in the AWS CLI: --flag=value (the only way to give a value that
+ * starts with "--"), a repeated flag replaces the earlier one, and
+ * --cli-input-json JSON|file://path supplies members the other flags
+ * override. Files are read up to 8 MiB.
  *
  * The result is a JSON object keyed by the model's member names, which
  * codec_json_to_msg() then checks and converts: values are kept as JSON
@@ -35,7 +40,8 @@
 
 /* argv holds only the operation's parameters (global options removed).
  * 0 on success; otherwise -1 with err set to a message in the AWS CLI's
- * style, e.g. "Unknown options: --foo" or
+ * style, e.g. "Unknown options: --foo",
+ * "the following arguments are required: --csr, --validity" or
  * "Error parsing parameter '--validity': Expected: '=', received: ','". */
 int cli_args_parse(const ProtobufCMessageDescriptor *input, int argc,
     char **argv, json_t **out, char *err, size_t errlen);

@@ -2,9 +2,11 @@
 #include "api_catalog.h"
 
 #include "acm_pca.pb-c.h"
+#include "hsmca.pb-c.h"
 
 const struct api_service api_services[] = {
 	{ "acm-pca", "json", "ACMPrivateCA", "acm-pca", "2017-08-22", "1.1" },
+	{ "hsmca", "json", "HsmcaAdmin", "hsmca", "2026-11-01", "1.1" },
 };
 const size_t api_services_len = sizeof(api_services) / sizeof(api_services[0]);
 
@@ -32,6 +34,9 @@ const struct api_op api_ops[] = {
 	{ &api_services[0], "TagCertificateAuthority", "tag-certificate-authority", &pca__api__acm_pca__tag_certificate_authority_request__descriptor, &pca__api__acm_pca__empty__descriptor },
 	{ &api_services[0], "UntagCertificateAuthority", "untag-certificate-authority", &pca__api__acm_pca__untag_certificate_authority_request__descriptor, &pca__api__acm_pca__empty__descriptor },
 	{ &api_services[0], "UpdateCertificateAuthority", "update-certificate-authority", &pca__api__acm_pca__update_certificate_authority_request__descriptor, &pca__api__acm_pca__empty__descriptor },
+	{ &api_services[1], "GetStatus", "get-status", &pca__api__hsmca__empty__descriptor, &pca__api__hsmca__get_status_response__descriptor },
+	{ &api_services[1], "AdvanceClock", "advance-clock", &pca__api__hsmca__advance_clock_request__descriptor, &pca__api__hsmca__advance_clock_response__descriptor },
+	{ &api_services[1], "RunScheduler", "run-scheduler", &pca__api__hsmca__empty__descriptor, &pca__api__hsmca__run_scheduler_response__descriptor },
 };
 const size_t api_ops_len = sizeof(api_ops) / sizeof(api_ops[0]);
 
@@ -147,5 +152,10 @@ const struct api_rule api_rules[] = {
 	{ &pca__api__acm_pca__untag_certificate_authority_request__descriptor, "certificate_authority_arn", RULE_LEN, 5, 200 },
 	{ &pca__api__acm_pca__untag_certificate_authority_request__descriptor, "tags", RULE_COUNT, 1, 50 },
 	{ &pca__api__acm_pca__update_certificate_authority_request__descriptor, "certificate_authority_arn", RULE_LEN, 5, 200 },
+	{ &pca__api__hsmca__get_status_response__descriptor, "offset_seconds", RULE_RANGE, 0, 3153600000 },
+	{ &pca__api__hsmca__advance_clock_request__descriptor, "days", RULE_RANGE, 0, 3153600000 },
+	{ &pca__api__hsmca__advance_clock_request__descriptor, "hours", RULE_RANGE, 0, 3153600000 },
+	{ &pca__api__hsmca__advance_clock_request__descriptor, "seconds", RULE_RANGE, 0, 3153600000 },
+	{ &pca__api__hsmca__advance_clock_response__descriptor, "offset_seconds", RULE_RANGE, 0, 3153600000 },
 };
 const size_t api_rules_len = sizeof(api_rules) / sizeof(api_rules[0]);

@@ -51,13 +51,18 @@ struct cfg_key {
 #define CFG_OFF(type, field)	offsetof(type, field)
 
 /* Load path into obj (zeroed by the caller), then fill defaults and check
- * required keys. 0 or PCA_ERR_CONFIG with err set ("file:line: ..."). */
+ * required keys. 0 or PCA_ERR_CONFIG with err set ("file:line: ..."). The
+ * result is complete: do not call cfg_finish() after it. */
 int cfg_load(const char *path, const struct cfg_key *keys, size_t nkeys,
     void *obj, char *err, size_t errlen);
-/* Set one keyword from text (command-line overrides); same checks. */
+/* Set one keyword from text (command-line overrides, after cfg_load() or
+ * cfg_finish()); same checks; replaces and frees the previous value. */
 int cfg_set(const struct cfg_key *keys, size_t nkeys, void *obj,
     const char *name, const char *value, char *err, size_t errlen);
-/* Fill defaults for keys not set, then check required ones. */
+/* Fill defaults for keys not set, then check required ones: for a config
+ * without a file (obj zeroed by the caller). Without a file there is no
+ * record of what was set, so a CFG_UINT or CFG_BOOL still 0 counts as not
+ * set and gets its default; override such keys with cfg_set() afterwards. */
 int cfg_finish(const struct cfg_key *keys, size_t nkeys, void *obj,
     char *err, size_t errlen);
 /* Print the effective configuration in the file format (re-parsable). */

@@ -28,6 +28,20 @@
  *   "1 validation error detected: Value 'X' at 'signingAlgorithm' failed to
  *    satisfy constraint: Member must satisfy enum value set: [A, B]"
  *   "Missing required parameter in input: \"Csr\""   (botocore's wording)
+ * Serialization messages use botocore's wording too:
+ *   "Unknown parameter in Validity: \"Vaule\", must be one of: Value, Type"
+ *   "Invalid type for parameter Validity.Value, value: \"30\", type: string,
+ *    valid types: integer"
+ * Unknown members are refused, not ignored: botocore and our CLI build their
+ * JSON from the same model and never send one, so one is a typo or a client
+ * of another model, and dropping it silently ("Tagz") is worse than failing.
+ * Only the first validation error is reported; a serialization error
+ * anywhere in the input outranks it (AWS deserializes before validating).
+ * Base64 must be canonical: padded, no whitespace, unused bits zero. A
+ * list present but empty is checked against its count rule (AWS does);
+ * codec_msg_check() cannot tell empty from absent and checks lists of one
+ * item or more. Required lists of the model are plain `repeated` fields, so
+ * neither function can report them missing: handlers must.
  */
 #ifndef PCA_CODEC_JSON_H
 #define PCA_CODEC_JSON_H
@@ -62,7 +76,10 @@ int codec_json_to_msg(const ProtobufCMessageDescriptor *d, const json_t *in,
 
 /* Message -> new JSON object (json_decref it). Absent optional members are
  * omitted; empty repeated members are omitted except in top-level messages
- * whose descriptor name ends in "Response" (AWS returns [] there). */
+ * whose descriptor name ends in "Response" (AWS returns [] there). Enum
+ * numbers the descriptor does not know come out as numbers. NULL when out
+ * of memory, when a string is not UTF-8 or when nested deeper than
+ * CODEC_MAX_DEPTH (codec_msg_check() first tells which). */
 json_t *codec_msg_to_json(const ProtobufCMessage *m, enum codec_style style);
 
 /*

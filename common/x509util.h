@@ -56,6 +56,12 @@ int x509_spki_to_pkey(const uint8_t *der, size_t len, EVP_PKEY **out) PCA_MUST_C
 /* 1 when both keys are the same public key, 0 otherwise. */
 int x509_pkey_equal(EVP_PKEY *a, EVP_PKEY *b);
 
+/* A dotted OID in canonical form only ("2.5.29.17": digits and single dots,
+ * no leading zeros, at least two arcs, first arc 0..2, second < 40 under 0
+ * and 1; no names). *out is a new object; PCA_ERR_INVALID otherwise. Being
+ * canonical, two valid texts name the same OID exactly when they are equal. */
+int x509_oid_parse(const char *s, ASN1_OBJECT **out) PCA_MUST_CHECK;
+
 /* Seconds since the epoch of an ASN1_TIME; PCA_ERR_INVALID if unparsable. */
 int x509_time_to_epoch(const ASN1_TIME *t, int64_t *out) PCA_MUST_CHECK;
 /* notBefore / notAfter of a certificate in seconds since the epoch. */

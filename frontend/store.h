@@ -34,10 +34,17 @@
 
 struct store;
 
+/* Creates the file (mode 0600) and schema if needed; PCA_ERR_PERM when an
+ * existing file is readable by group or others. store_close() must come
+ * after every other call has returned. */
 int store_open(const char *path, struct store **out) PCA_MUST_CHECK;
 void store_close(struct store *st);
 
 /* ---- accounts, users, access keys ----------------------------------- */
+
+/* *_put inserts or updates (created_at keeps its first value); a user or
+ * access key whose account (or user) does not exist is PCA_ERR_NOT_FOUND;
+ * an access key id that exists under another owner is PCA_ERR_EXISTS. */
 
 #define STORE_ACCOUNT_ID_LEN	12
 
@@ -120,12 +127,17 @@ int store_ca_update(struct store *st, struct store_ca *ca) PCA_MUST_CHECK;
 /* Remove the CA and everything it owns (certificates, tags) for good. */
 int store_ca_purge(struct store *st, const char *id) PCA_MUST_CHECK;
 /* CAs of an account in creation order, ids after `after_id` (NULL: from
- * the start), at most limit. */
+ * the start), at most limit. PCA_ERR_INVALID when after_id is not a CA of
+ * that account (any more). */
 int store_ca_list(struct store *st, const char *account_id, const char *after_id,
     size_t limit, struct store_ca **out, size_t *n) PCA_MUST_CHECK;
 /* DELETED CAs whose restore window ended at or before now (any account),
  * and CAs DELETED without a window. */
 int store_ca_list_purgeable(struct store *st, int64_t now, size_t limit,
+    struct store_ca **out, size_t *n) PCA_MUST_CHECK;
+/* CAs in one status (any account), oldest first, at most limit (the
+ * scheduler's sweeps: CREATING to finish, ACTIVE/DISABLED to expire). */
+int store_ca_list_by_status(struct store *st, int status, size_t limit,
     struct store_ca **out, size_t *n) PCA_MUST_CHECK;
 void store_ca_clear(struct store_ca *ca);
 void store_ca_list_free(struct store_ca *cas, size_t n);
@@ -213,8 +225,15 @@ int store_idem_claim(struct store *st, const char *scope, const char *token,
  * Insert a CA together with an idempotency record (CreateCertificateAuthority):
  * atomically, like store_idem_claim() then store_ca_insert(). On a fresh
  * token within the window, PCA_ERR_EXISTS and *existing = the earlier CA ARN.
+ * PCA_ERR_EXISTS with *existing NULL: the id or ARN is taken. With scope or
+ * token NULL it is store_ca_insert().
  */
 int store_ca_insert_idem(struct store *st, const struct store_ca *ca,
     const char *scope, const char *token, int64_t window, char **existing) PCA_MUST_CHECK;
+
+/* ---- for tests and benchmarks ----------------------------------------- */
+
+/* Transactions committed by the writer since store_open(). */
+size_t store_commit_count(struct store *st);
 
 #endif

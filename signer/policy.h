@@ -46,7 +46,11 @@ int policy_check_keygen(const struct policy *p, enum hsm_key_alg alg,
  * max-backdate, not_after within the issuer's notAfter); CA certificates:
  * the issuer is a CA with keyCertSign, path_len <= max-path-length and <
  * the issuer's pathLenConstraint; passthrough extension OIDs allowed.
- * PCA_ERR_POLICY with why set when refused.
+ * PCA_ERR_POLICY with why set when refused; PCA_ERR_INVALID with why set
+ * when a field does not decode (subject key, passthrough OID) or the
+ * validity lies outside 1950..9999. Self-signed certificates (issuer NULL)
+ * must be CA certificates; an issuer must be a CA with keyCertSign for any
+ * certificate it issues.
  */
 int policy_check_cert(const struct policy *p, const Pca__Signer__SignCertRequest *req,
     X509 *issuer, int64_t now, char *why, size_t whylen) PCA_MUST_CHECK;

@@ -44,6 +44,7 @@ MODELS = os.path.join(TOP, 'spec', 'models')
 # service -> (model file relative to spec/models, operations or None for all)
 SERVICES = [
     ('acm-pca', 'botocore-1.43.11/acm-pca.service-2.json', None),
+    ('hsmca', 'hsmca.service-2.json', None),
 ]
 
 

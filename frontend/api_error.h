@@ -1,0 +1,57 @@
+/*
+ * api_error.h - the typed errors clients see, in one table.
+ *
+ * Handlers fail with an enum api_exc and a message; the doors turn it into
+ * the AWS exception name (the native API's error_code, the HTTP API's
+ * __type) and, for HTTP, the status. Names are the AWS models' names.
+ */
+#ifndef PCA_API_ERROR_H
+#define PCA_API_ERROR_H
+
+enum api_exc {
+	EXC_NONE = 0,
+	/* modelled acm-pca exceptions */
+	EXC_CERTIFICATE_MISMATCH,
+	EXC_CONCURRENT_MODIFICATION,
+	EXC_INVALID_ARGS,
+	EXC_INVALID_ARN,
+	EXC_INVALID_NEXT_TOKEN,
+	EXC_INVALID_POLICY,
+	EXC_INVALID_REQUEST,
+	EXC_INVALID_STATE,
+	EXC_INVALID_TAG,
+	EXC_LIMIT_EXCEEDED,
+	EXC_LOCKOUT_PREVENTED,
+	EXC_MALFORMED_CERTIFICATE,
+	EXC_MALFORMED_CSR,
+	EXC_PERMISSION_ALREADY_EXISTS,
+	EXC_REQUEST_ALREADY_PROCESSED,
+	EXC_REQUEST_FAILED,
+	EXC_REQUEST_IN_PROGRESS,
+	EXC_RESOURCE_NOT_FOUND,
+	EXC_TOO_MANY_TAGS,
+	/* returned by AWS services on any operation */
+	EXC_ACCESS_DENIED,
+	EXC_VALIDATION,
+	EXC_SERIALIZATION,
+	EXC_UNKNOWN_OPERATION,
+	EXC_THROTTLING,
+	EXC_INTERNAL,
+	EXC_SERVICE_UNAVAILABLE,
+	/* authentication */
+	EXC_MISSING_AUTH,
+	EXC_INCOMPLETE_SIGNATURE,
+	EXC_UNRECOGNIZED_CLIENT,
+	EXC_INVALID_SIGNATURE,
+	EXC_EXPIRED_TOKEN,
+	EXC_COUNT
+};
+
+/* "InvalidStateException" etc. */
+const char *api_exc_name(enum api_exc e);
+/* HTTP status of the JSON 1.1 protocol (400 for modelled errors). */
+int api_exc_http_status(enum api_exc e);
+/* Nonzero when a client should retry the same request later. */
+int api_exc_retryable(enum api_exc e);
+
+#endif

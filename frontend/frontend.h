@@ -1,0 +1,79 @@
+/*
+ * frontend.h - pca-frontend's shared context.
+ *
+ * struct frontend is the process's one place of shared state (configuration,
+ * store, caches, counters); it is set up by main.c before any thread starts
+ * and its pointers do not change afterwards. Each worker thread of a door
+ * owns a struct fe_worker (its own signer connection). A request runs as an
+ * op_ctx: who calls, which operation, and where a typed error goes.
+ */
+#ifndef PCA_FRONTEND_H
+#define PCA_FRONTEND_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api_error.h"
+#include "err.h"
+
+struct store;
+struct nonce_cache;
+struct serial_pool;
+struct signer_conn;
+struct op_entry;
+
+struct frontend_config {
+	char			*listen;		/* native socket API endpoint */
+	char			*signer;		/* pca-signer endpoint */
+	char			*database;		/* SQLite file */
+	char			*region;
+	unsigned long long	 workers;		/* door worker threads */
+	unsigned long long	 signer_timeout_ms;
+	unsigned long long	 keygen_timeout_ms;
+	unsigned long long	 sweep_interval_s;	/* scheduler period */
+	int			 test_clock;		/* allow moving the service clock */
+	char			*log_level;
+};
+
+struct frontend {
+	struct frontend_config	 cfg;
+	struct store		*store;
+	struct nonce_cache	*nonces;
+	struct serial_pool	*serials;
+	atomic_ullong		 n_requests;
+	atomic_ullong		 n_errors;
+};
+
+/* Who is calling, as authenticated by a door. */
+struct caller {
+	char	account_id[13];
+	char	arn[256];		/* arn:aws:iam::<account>:root or ...:user/<name> */
+	char	access_key_id[32];
+	int	is_root;
+};
+
+/* What one worker thread of a door (or the scheduler) owns. */
+struct fe_worker {
+	struct frontend		*fe;
+	struct signer_conn	*signer;
+};
+
+struct op_ctx {
+	struct frontend		*fe;
+	struct fe_worker	*w;
+	const struct caller	*caller;
+	const struct op_entry	*op;
+	enum api_exc		 exc;
+	char			 msg[512];
+};
+
+/* Record a typed error in ctx and return -1 (handlers: return op_fail(...)). */
+int op_fail(struct op_ctx *ctx, enum api_exc e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+int fe_worker_init(struct fe_worker *w, struct frontend *fe) PCA_MUST_CHECK;
+void fe_worker_clear(struct fe_worker *w);
+
+#endif

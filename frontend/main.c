@@ -1,0 +1,213 @@
+/*
+ * pca-frontend - authenticates, authorizes, keeps all state, schedules, and
+ * asks pca-signer for every signature.
+ *
+ *   pca-frontend -c frontend.conf          serve (foreground; logs to stderr)
+ *   pca-frontend -c frontend.conf -t | -T  check / print the configuration
+ *   pca-frontend -c frontend.conf admin-init --credentials-file FILE [--profile NAME]
+ *       create the administrator's account and access key (once) and write
+ *       them as an AWS shared credentials file of mode 0600
+ *
+ * HSMCA_TEST_CLOCK=1 in the environment (or test-clock yes) starts the
+ * service with a test clock that its administrator can move forward.
+ */
+#include "admin.h"
+#include "cfg.h"
+#include "clock.h"
+#include "door_socket.h"
+#include "frontend.h"
+#include "log.h"
+#include "nonce_cache.h"
+#include "ops.h"
+#include "scheduler.h"
+#include "serial_pool.h"
+#include "store.h"
+#include "wire.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FE_CFG(f)	CFG_OFF(struct frontend_config, f)
+#define NONCE_CACHE_MAX	(1u << 20)	/* ~3500 requests/s over the 10-minute window */
+
+static const struct cfg_key frontend_cfg_keys[] = {
+	{ "listen",	       CFG_STR,  FE_CFG(listen),	    .required = 1,
+	  .help = "native socket API endpoint (tcp://host:port or ipc://path)" },
+	{ "signer",	       CFG_STR,  FE_CFG(signer),	    .required = 1,
+	  .help = "pca-signer's endpoint" },
+	{ "database",	       CFG_PATH, FE_CFG(database),	    .required = 1 },
+	{ "region",	       CFG_STR,  FE_CFG(region),	    .def = "us-east-1" },
+	{ "workers",	       CFG_UINT, FE_CFG(workers),	    .min = 1, .max = 1024, .def = "32" },
+	{ "signer-timeout-ms", CFG_UINT, FE_CFG(signer_timeout_ms), .min = 100, .max = 600000,
+	  .def = "10000" },
+	{ "keygen-timeout-ms", CFG_UINT, FE_CFG(keygen_timeout_ms), .min = 1000, .max = 3600000,
+	  .def = "120000" },
+	{ "sweep-interval",    CFG_UINT, FE_CFG(sweep_interval_s),  .min = 1, .max = 86400,
+	  .def = "60" },
+	{ "test-clock",	       CFG_BOOL, FE_CFG(test_clock),	    .def = "no" },
+	{ "log-level",	       CFG_STR,  FE_CFG(log_level),	    .def = "info" },
+};
+#define NKEYS (sizeof(frontend_cfg_keys) / sizeof(frontend_cfg_keys[0]))
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: pca-frontend -c CONFIG [-t | -T]\n"
+	    "       pca-frontend -c CONFIG admin-init --credentials-file FILE [--profile NAME]\n");
+	exit(2);
+}
+
+static void *
+signal_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig = 0;
+
+	sigwait(set, &sig);
+	log_info("signal %d: shutting down", sig);
+	wire_term();
+	return NULL;
+}
+
+static int
+cmd_admin_init(struct frontend *fe, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "credentials-file", required_argument, NULL, 'f' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL, *profile = "default";
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': file = optarg; break;
+		case 'p': profile = optarg; break;
+		default: usage();
+		}
+	}
+	if (file == NULL)
+		usage();
+	if ((r = store_open(fe->cfg.database, &fe->store)) != 0) {
+		log_error_fr(r, "open %s", fe->cfg.database);
+		return 1;
+	}
+	r = admin_init(fe, file, profile);
+	store_close(fe->store);
+	fe->store = NULL;
+	return r == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct frontend fe;
+	const char *cfg_path = NULL, *env;
+	char err[512];
+	int c, check = 0, dump = 0, lvl, r, rc = 1, door = 0, sched = 0;
+	sigset_t set;
+	pthread_t sig_th;
+
+	log_init("pca-frontend", LOG_INFO);
+	memset(&fe, 0, sizeof(fe));
+	while ((c = getopt(argc, argv, "+c:tT")) != -1) {
+		switch (c) {
+		case 'c': cfg_path = optarg; break;
+		case 't': check = 1; break;
+		case 'T': dump = 1; break;
+		default: usage();
+		}
+	}
+	if (cfg_path == NULL)
+		usage();
+	if (cfg_load(cfg_path, frontend_cfg_keys, NKEYS, &fe.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pca-frontend: %s\n", err);
+		goto out;
+	}
+	if ((lvl = log_level_parse(fe.cfg.log_level)) < 0) {
+		fprintf(stderr, "pca-frontend: %s: unknown log-level %s\n", cfg_path,
+		    fe.cfg.log_level);
+		goto out;
+	}
+	log_init("pca-frontend", lvl);
+	if ((r = ops_init()) != 0)
+		goto out;
+	if (optind < argc) {
+		if (strcmp(argv[optind], "admin-init") != 0)
+			usage();
+		rc = cmd_admin_init(&fe, argc - optind, argv + optind);
+		goto out;
+	}
+	if (check || dump) {
+		if (dump)
+			cfg_dump(stdout, frontend_cfg_keys, NKEYS, &fe.cfg);
+		rc = 0;
+		goto out;
+	}
+	if ((env = getenv("HSMCA_TEST_CLOCK")) != NULL && strcmp(env, "1") == 0)
+		fe.cfg.test_clock = 1;
+	if (fe.cfg.test_clock) {
+		clock_enable_test();
+		log_warn("TEST CLOCK: the service clock can be moved by the administrator");
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((r = store_open(fe.cfg.database, &fe.store)) != 0) {
+		log_error_fr(r, "open %s", fe.cfg.database);
+		goto out;
+	}
+	if ((r = nonce_cache_new(NONCE_CACHE_MAX, &fe.nonces)) != 0 ||
+	    (r = serial_pool_new(&fe.serials)) != 0) {
+		log_error_fr(r, "start");
+		goto out;
+	}
+	if ((r = door_socket_start(&fe)) != 0) {
+		log_error_fr(r, "listen %s", fe.cfg.listen);
+		wire_term();
+		door = 1;
+		goto out;
+	}
+	door = 1;
+	if ((r = sched_start(&fe)) != 0) {
+		log_error_fr(r, "scheduler");
+		wire_term();
+		goto out;
+	}
+	sched = 1;
+	if (pthread_create(&sig_th, NULL, signal_thread, &set) != 0) {
+		log_error("pthread_create failed");
+		wire_term();
+		goto out;
+	}
+	log_info("serving (region %s, database %s)", fe.cfg.region, fe.cfg.database);
+	pthread_join(sig_th, NULL);
+	rc = 0;
+ out:
+	if (door)
+		door_socket_stop();
+	if (sched)
+		sched_stop();
+	if (fe.store != NULL) {
+		store_close(fe.store);
+		log_info("stopped: %llu requests, %llu errors",
+		    (unsigned long long)fe.n_requests, (unsigned long long)fe.n_errors);
+	}
+	nonce_cache_free(fe.nonces);
+	serial_pool_free(fe.serials);
+	cfg_free(frontend_cfg_keys, NKEYS, &fe.cfg);
+	return rc;
+}

@@ -1,0 +1,174 @@
+/*
+ * ops.c - the operation table and the one path every door takes into it.
+ */
+#include "ops.h"
+#include "arn.h"
+#include "authz.h"
+#include "clock.h"
+#include "log.h"
+#include "signer_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CA_ARN	"certificate_authority_arn"
+
+static struct op_entry op_table[] = {
+	/* acm-pca: certificate authorities */
+	{ "acm-pca", "CreateCertificateAuthority", "acm-pca:CreateCertificateAuthority", NULL, 0,
+	  acmpca_create_certificate_authority, NULL },
+	{ "acm-pca", "DescribeCertificateAuthority", "acm-pca:DescribeCertificateAuthority", CA_ARN, 0,
+	  acmpca_describe_certificate_authority, NULL },
+	{ "acm-pca", "ListCertificateAuthorities", "acm-pca:ListCertificateAuthorities", NULL, 0,
+	  acmpca_list_certificate_authorities, NULL },
+	{ "acm-pca", "UpdateCertificateAuthority", "acm-pca:UpdateCertificateAuthority", CA_ARN, 0,
+	  acmpca_update_certificate_authority, NULL },
+	{ "acm-pca", "DeleteCertificateAuthority", "acm-pca:DeleteCertificateAuthority", CA_ARN, 0,
+	  acmpca_delete_certificate_authority, NULL },
+	{ "acm-pca", "RestoreCertificateAuthority", "acm-pca:RestoreCertificateAuthority", CA_ARN, 0,
+	  acmpca_restore_certificate_authority, NULL },
+	{ "acm-pca", "GetCertificateAuthorityCsr", "acm-pca:GetCertificateAuthorityCsr", CA_ARN, 0,
+	  acmpca_get_certificate_authority_csr, NULL },
+	{ "acm-pca", "ImportCertificateAuthorityCertificate",
+	  "acm-pca:ImportCertificateAuthorityCertificate", CA_ARN, 0,
+	  acmpca_import_certificate_authority_certificate, NULL },
+	{ "acm-pca", "GetCertificateAuthorityCertificate",
+	  "acm-pca:GetCertificateAuthorityCertificate", CA_ARN, 0,
+	  acmpca_get_certificate_authority_certificate, NULL },
+	/* acm-pca: certificates */
+	{ "acm-pca", "IssueCertificate", "acm-pca:IssueCertificate", CA_ARN, 0,
+	  acmpca_issue_certificate, NULL },
+	{ "acm-pca", "GetCertificate", "acm-pca:GetCertificate", CA_ARN, 0,
+	  acmpca_get_certificate, NULL },
+	/* acm-pca: tags */
+	{ "acm-pca", "TagCertificateAuthority", "acm-pca:TagCertificateAuthority", CA_ARN, 0,
+	  acmpca_tag_certificate_authority, NULL },
+	{ "acm-pca", "UntagCertificateAuthority", "acm-pca:UntagCertificateAuthority", CA_ARN, 0,
+	  acmpca_untag_certificate_authority, NULL },
+	{ "acm-pca", "ListTags", "acm-pca:ListTags", CA_ARN, 0,
+	  acmpca_list_tags, NULL },
+	/* hsmca administration */
+	{ "hsmca", "GetStatus", "hsmca:GetStatus", NULL, 0, hsmca_get_status, NULL },
+	{ "hsmca", "AdvanceClock", "hsmca:AdvanceClock", NULL, OP_TEST_CLOCK | OP_ADMIN,
+	  hsmca_advance_clock, NULL },
+	{ "hsmca", "RunScheduler", "hsmca:RunScheduler", NULL, OP_TEST_CLOCK | OP_ADMIN,
+	  hsmca_run_scheduler, NULL },
+};
+#define NOPS (sizeof(op_table) / sizeof(op_table[0]))
+
+int
+ops_init(void)
+{
+	for (size_t i = 0; i < NOPS; i++) {
+		struct op_entry *e = &op_table[i];
+		if ((e->api = api_op_find(e->service, e->name)) == NULL) {
+			log_error("operation %s:%s is not in the API catalog", e->service, e->name);
+			return PCA_ERR_INTERNAL;
+		}
+		if (e->resource_field != NULL &&
+		    protobuf_c_message_descriptor_get_field_by_name(e->api->input,
+		    e->resource_field) == NULL) {
+			log_error("operation %s:%s has no field %s", e->service, e->name,
+			    e->resource_field);
+			return PCA_ERR_INTERNAL;
+		}
+	}
+	return 0;
+}
+
+const struct op_entry *
+ops_find(const char *service, const char *name)
+{
+	for (size_t i = 0; i < NOPS; i++)
+		if (strcmp(op_table[i].service, service) == 0 &&
+		    strcmp(op_table[i].name, name) == 0)
+			return op_table[i].api != NULL ? &op_table[i] : NULL;
+	return NULL;
+}
+
+int
+op_fail(struct op_ctx *ctx, enum api_exc e, const char *fmt, ...)
+{
+	va_list ap;
+
+	ctx->exc = e;
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The string value of the resource field of in (NULL if absent). */
+static const char *
+resource_of(const struct op_entry *op, const ProtobufCMessage *in)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	f = protobuf_c_message_descriptor_get_field_by_name(op->api->input, op->resource_field);
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING)
+		return NULL;
+	return *(const char * const *)((const char *)in + f->offset);
+}
+
+int
+dispatch_call(struct op_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+	const struct op_entry *op = ctx->op;
+	struct authz_request az;
+	struct arn a;
+	char why[512];
+	const char *res = "*";
+
+	*out = NULL;
+	if (in->descriptor != op->api->input)
+		return op_fail(ctx, EXC_INTERNAL, "input of the wrong type");
+	if ((op->flags & OP_TEST_CLOCK) && !clock_is_test())
+		return op_fail(ctx, EXC_INVALID_STATE,
+		    "%s is available only when the service runs with a test clock "
+		    "(HSMCA_TEST_CLOCK=1)", op->name);
+	memset(&az, 0, sizeof(az));
+	if (op->resource_field != NULL) {
+		if ((res = resource_of(op, in)) == NULL)
+			return op_fail(ctx, EXC_VALIDATION, "missing resource ARN");
+		if (arn_parse(res, &a) != 0)
+			return op_fail(ctx, EXC_INVALID_ARN, "The ARN %.200s is not valid.", res);
+		az.resource_account = a.account;
+	}
+	az.caller = ctx->caller;
+	az.action = op->action;
+	az.resource = res;
+	if ((op->flags & OP_ADMIN) && !ctx->caller->is_root)
+		return op_fail(ctx, EXC_ACCESS_DENIED,
+		    "User: %s is not authorized to perform: %s", ctx->caller->arn, op->action);
+	if (authorize(ctx->fe, &az, why, sizeof(why)) != 0)
+		return op_fail(ctx, EXC_ACCESS_DENIED, "%s", why);
+	ctx->exc = EXC_NONE;
+	if (op->fn(ctx, in, out) != 0) {
+		if (ctx->exc == EXC_NONE)
+			op_fail(ctx, EXC_INTERNAL, "internal error");
+		if (*out != NULL) {
+			protobuf_c_message_free_unpacked(*out, NULL);
+			*out = NULL;
+		}
+		return -1;
+	}
+	if (*out == NULL)
+		return op_fail(ctx, EXC_INTERNAL, "handler produced no output");
+	return 0;
+}
+
+int
+fe_worker_init(struct fe_worker *w, struct frontend *fe)
+{
+	memset(w, 0, sizeof(*w));
+	w->fe = fe;
+	return signer_conn_open(fe->cfg.signer, (int)fe->cfg.signer_timeout_ms, &w->signer);
+}
+
+void
+fe_worker_clear(struct fe_worker *w)
+{
+	signer_conn_close(w->signer);
+	w->signer = NULL;
+}

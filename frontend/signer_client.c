@@ -1,0 +1,268 @@
+#include "signer_client.h"
+#include "log.h"
+#include "wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+struct signer_conn {
+	int		 sock;
+	int		 timeout_ms;	/* default; per call when given */
+	int		 cur_timeout;
+	uint64_t	 next_id;
+};
+
+int
+signer_conn_open(const char *url, int timeout_ms, struct signer_conn **out)
+{
+	struct signer_conn *c;
+	int r;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return PCA_ERR_NOMEM;
+	/* resend well after the timeout: a resend only happens when a
+	 * signer restarted and the request was lost (sign is idempotent) */
+	if ((r = wire_client_open(url, SIGNER_MAX_MESSAGE, timeout_ms, 4 * timeout_ms,
+	    &c->sock)) != 0) {
+		free(c);
+		return r;
+	}
+	c->timeout_ms = c->cur_timeout = timeout_ms;
+	/* ids only need to be unique per connection; start anywhere */
+	if (RAND_bytes((unsigned char *)&c->next_id, sizeof(c->next_id)) != 1)
+		c->next_id = 1;
+	*out = c;
+	return 0;
+}
+
+void
+signer_conn_close(struct signer_conn *c)
+{
+	if (c == NULL)
+		return;
+	wire_close(c->sock);
+	free(c);
+}
+
+int
+signer_call(struct signer_conn *c, Pca__Signer__Request *req, int timeout_ms,
+    Pca__Signer__Response **respp, char *why, size_t whylen)
+{
+	Pca__Signer__Response *resp = NULL;
+	uint8_t *buf = NULL, *ans = NULL;
+	size_t len, ans_len = 0;
+	int r, want = timeout_ms > 0 ? timeout_ms : c->timeout_ms;
+
+	*respp = NULL;
+	req->version = SIGNER_PROTO_VERSION;
+	req->id = c->next_id++;
+	if (want != c->cur_timeout) {
+		if (wire_client_set_timeout(c->sock, want) != 0)
+			return PCA_ERR_TRANSPORT;
+		c->cur_timeout = want;
+	}
+	len = pca__signer__request__get_packed_size(req);
+	if ((buf = malloc(len)) == NULL)
+		return PCA_ERR_NOMEM;
+	pca__signer__request__pack(req, buf);
+	r = wire_client_call(c->sock, buf, len, &ans, &ans_len);
+	if (r != 0) {
+		snprintf(why, whylen, "the signer did not answer (%s)", pca_err_str(r));
+		log_warn("signer call (%zu bytes): %s", len, pca_err_str(r));
+		r = PCA_ERR_UNAVAILABLE;
+		goto out;
+	}
+	resp = pca__signer__response__unpack(NULL, ans_len, ans);
+	if (resp == NULL || resp->version != SIGNER_PROTO_VERSION || resp->id != req->id) {
+		snprintf(why, whylen, "the signer's answer does not decode or match");
+		log_error("signer answer of %zu bytes does not match request %llu",
+		    ans_len, (unsigned long long)req->id);
+		r = PCA_ERR_INTERNAL;
+		goto out;
+	}
+	if (resp->status != 0) {
+		r = resp->status;
+		snprintf(why, whylen, "%s", resp->message != NULL ? resp->message : pca_err_str(r));
+		if (r == PCA_ERR_TOKEN_RETRY)
+			r = PCA_ERR_UNAVAILABLE;
+		goto out;
+	}
+	*respp = resp;
+	resp = NULL;
+	r = 0;
+ out:
+	free(buf);
+	free(ans);
+	if (resp != NULL)
+		pca__signer__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+/* Move a bytes field out of an answer. */
+static int
+take_bytes(ProtobufCBinaryData *b, uint8_t **out, size_t *len)
+{
+	if ((*out = malloc(b->len > 0 ? b->len : 1)) == NULL)
+		return PCA_ERR_NOMEM;
+	memcpy(*out, b->data, b->len);
+	*len = b->len;
+	return 0;
+}
+
+static int
+expect(Pca__Signer__Response *resp, Pca__Signer__Response__BodyCase bc, char *why, size_t whylen)
+{
+	if (resp->body_case == bc)
+		return 0;
+	snprintf(why, whylen, "the signer answered with the wrong kind");
+	return PCA_ERR_INTERNAL;
+}
+
+int
+signer_client_health(struct signer_conn *c, int *token_ok, unsigned *keys, char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__HealthRequest h = PCA__SIGNER__HEALTH_REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	int r;
+
+	req.body_case = PCA__SIGNER__REQUEST__BODY_HEALTH;
+	req.health = &h;
+	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
+		return r;
+	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_HEALTH, why, whylen)) == 0) {
+		*token_ok = resp->health->token_ok;
+		*keys = resp->health->keys;
+	}
+	pca__signer__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+int
+signer_client_generate_key(struct signer_conn *c, const uint8_t key_id[16],
+    Pca__Signer__KeyAlg alg, int timeout_ms, uint8_t **spki, size_t *spki_len,
+    char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__GenerateKeyRequest g = PCA__SIGNER__GENERATE_KEY_REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	int r;
+
+	g.key_id.data = (uint8_t *)key_id;
+	g.key_id.len = 16;
+	g.alg = alg;
+	req.body_case = PCA__SIGNER__REQUEST__BODY_GENERATE_KEY;
+	req.generate_key = &g;
+	if ((r = signer_call(c, &req, timeout_ms, &resp, why, whylen)) != 0)
+		return r;
+	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_GENERATE_KEY, why, whylen)) == 0)
+		r = take_bytes(&resp->generate_key->public_key, spki, spki_len);
+	pca__signer__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+int
+signer_client_get_public_key(struct signer_conn *c, const uint8_t key_id[16],
+    uint8_t **spki, size_t *spki_len, char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__GetPublicKeyRequest g = PCA__SIGNER__GET_PUBLIC_KEY_REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	int r;
+
+	g.key_id.data = (uint8_t *)key_id;
+	g.key_id.len = 16;
+	req.body_case = PCA__SIGNER__REQUEST__BODY_GET_PUBLIC_KEY;
+	req.get_public_key = &g;
+	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
+		return r;
+	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_GET_PUBLIC_KEY, why, whylen)) == 0)
+		r = take_bytes(&resp->get_public_key->public_key, spki, spki_len);
+	pca__signer__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+int
+signer_client_destroy_key(struct signer_conn *c, const uint8_t key_id[16], char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__DestroyKeyRequest d = PCA__SIGNER__DESTROY_KEY_REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	int r;
+
+	d.key_id.data = (uint8_t *)key_id;
+	d.key_id.len = 16;
+	req.body_case = PCA__SIGNER__REQUEST__BODY_DESTROY_KEY;
+	req.destroy_key = &d;
+	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
+		return r;
+	r = expect(resp, PCA__SIGNER__RESPONSE__BODY_DESTROY_KEY, why, whylen);
+	pca__signer__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+int
+signer_client_random(struct signer_conn *c, uint8_t *buf, size_t len, char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__RandomRequest g = PCA__SIGNER__RANDOM_REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	int r;
+
+	g.length = (uint32_t)len;
+	req.body_case = PCA__SIGNER__REQUEST__BODY_RANDOM;
+	req.random = &g;
+	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
+		return r;
+	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_RANDOM, why, whylen)) == 0) {
+		if (resp->random->data.len != len) {
+			snprintf(why, whylen, "the signer returned %zu random bytes, not %zu",
+			    resp->random->data.len, len);
+			r = PCA_ERR_INTERNAL;
+		} else {
+			memcpy(buf, resp->random->data.data, len);
+		}
+	}
+	pca__signer__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+int
+signer_client_sign_csr(struct signer_conn *c, const Pca__Signer__SignCsrRequest *sreq,
+    uint8_t **csr, size_t *csr_len, char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	int r;
+
+	req.body_case = PCA__SIGNER__REQUEST__BODY_SIGN_CSR;
+	req.sign_csr = (Pca__Signer__SignCsrRequest *)sreq;
+	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
+		return r;
+	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_SIGN_CSR, why, whylen)) == 0)
+		r = take_bytes(&resp->sign_csr->csr, csr, csr_len);
+	pca__signer__response__free_unpacked(resp, NULL);
+	return r;
+}
+
+int
+signer_client_sign_cert(struct signer_conn *c, const Pca__Signer__SignCertRequest *sreq,
+    uint8_t **der, size_t *der_len, char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	int r;
+
+	req.body_case = PCA__SIGNER__REQUEST__BODY_SIGN_CERT;
+	req.sign_cert = (Pca__Signer__SignCertRequest *)sreq;
+	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
+		return r;
+	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_SIGN_CERT, why, whylen)) == 0)
+		r = take_bytes(&resp->sign_cert->certificate, der, der_len);
+	pca__signer__response__free_unpacked(resp, NULL);
+	return r;
+}

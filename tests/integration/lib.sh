@@ -1,0 +1,117 @@
+# lib.sh - integration tests: a fresh instance (SoftHSM2 token, pca-signer,
+# pca-frontend, administrator) in a temporary HSMCA_HOME, real clients, TAP.
+#
+#   . "$(dirname "$0")/lib.sh"
+#   it_up                       start the instance; the pca CLI is on PATH
+#   ok "name" cmd...            a case that must succeed
+#   expect_error Code cmd...    a case that must fail with that AWS error
+#   it_done                     print the plan; exit non-zero on failures
+set -uo pipefail
+
+HSMCA_TOP=${HSMCA_SOURCE_DIR:?run through ctest}
+BUILD=${HSMCA_BUILD_DIR:?run through ctest}
+export HSMCA_TOP
+. "$HSMCA_TOP/scripts/lib/instance.sh"
+
+IT_N=0
+IT_FAILED=0
+IT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hsmca-it.XXXXXX")
+export HSMCA_HOME=$IT_TMP/home
+WORK=$IT_TMP/work
+mkdir -p "$WORK"
+
+it_cleanup() {
+	instance_down >/dev/null 2>&1 || true
+	if [ "$IT_FAILED" -ne 0 ] || [ -n "${HSMCA_KEEP_TMP:-}" ]; then
+		echo "# kept $IT_TMP"
+		for f in "$HSMCA_HOME"/log/*.log; do
+			[ -f "$f" ] || continue
+			echo "# --- $f (last lines)"
+			tail -n 30 "$f" | sed 's/^/# /'
+		done
+	else
+		rm -rf "$IT_TMP"
+	fi
+	# sanitizer reports of the daemons fail the test
+	if grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+	    "$HSMCA_HOME"/log/*.log >/dev/null 2>&1; then
+		echo "not ok - sanitizer report in a daemon log"
+		grep -h -A 20 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+		    "$HSMCA_HOME"/log/*.log | head -60 | sed 's/^/# /'
+		exit 1
+	fi
+}
+trap it_cleanup EXIT
+
+it_up() {
+	instance_up "$BUILD" || { echo "Bail out! instance did not start"; exit 1; }
+	# shellcheck disable=SC1091
+	. "$HSMCA_HOME/env"
+}
+
+_it_result() {
+	IT_N=$((IT_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $IT_N - $2"
+	else
+		IT_FAILED=$((IT_FAILED + 1))
+		echo "not ok $IT_N - $2"
+		[ -n "${3:-}" ] && sed 's/^/# /' <<<"$3"
+	fi
+}
+
+# ok "name" cmd... : the command must succeed; its stdout is in $OUT
+ok() {
+	local name=$1 err
+	shift
+	OUT=$("$@" 2>"$IT_TMP/stderr")
+	local rc=$?
+	err=$(cat "$IT_TMP/stderr")
+	_it_result "$rc" "$name" "command: $*
+exit $rc
+$err"
+}
+
+# expect_error Code "name" cmd... : the command must fail with that error
+expect_error() {
+	local code=$1 name=$2 err rc
+	shift 2
+	OUT=$("$@" 2>"$IT_TMP/stderr")
+	rc=$?
+	err=$(cat "$IT_TMP/stderr")
+	if [ "$rc" -ne 0 ] && grep -q "($code)" <<<"$err"; then
+		_it_result 0 "$name"
+	else
+		_it_result 1 "$name" "expected $code; exit $rc
+$err
+$OUT"
+	fi
+}
+
+# expect_param_error "name" cmd... : refused by the CLI's own parameter
+# validation (exit 252), as the AWS CLI does before sending anything
+expect_param_error() {
+	local name=$1 err rc
+	shift
+	OUT=$("$@" 2>"$IT_TMP/stderr")
+	rc=$?
+	err=$(cat "$IT_TMP/stderr")
+	if [ "$rc" -eq 252 ]; then
+		_it_result 0 "$name"
+	else
+		_it_result 1 "$name" "expected a parameter error (exit 252); exit $rc
+$err"
+	fi
+}
+
+# check "name" condition... : a test of values already obtained
+check() {
+	local name=$1
+	shift
+	if "$@"; then _it_result 0 "$name"; else _it_result 1 "$name" "failed: $*"; fi
+}
+
+it_done() {
+	echo "1..$IT_N"
+	[ "$IT_FAILED" -eq 0 ]
+}
