@@ -117,7 +117,7 @@ dispatch_call(struct op_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage *
 	const struct op_entry *op = ctx->op;
 	struct authz_request az;
 	struct arn a;
-	char why[512];
+	char why[512], ca_id[37];
 	const char *res = "*";
 
 	*out = NULL;
@@ -131,7 +131,10 @@ dispatch_call(struct op_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage *
 	if (op->resource_field != NULL) {
 		if ((res = resource_of(op, in)) == NULL)
 			return op_fail(ctx, EXC_VALIDATION, "missing resource ARN");
-		if (arn_parse(res, &a) != 0)
+		/* the strict shape of the resource: a malformed ARN is
+		 * InvalidArn before any authorization says anything */
+		if (strcmp(op->resource_field, CA_ARN) == 0 ? arn_parse_ca(res, &a, ca_id) != 0 :
+		    arn_parse(res, &a) != 0)
 			return op_fail(ctx, EXC_INVALID_ARN, "The ARN %.200s is not valid.", res);
 		az.resource_account = a.account;
 	}

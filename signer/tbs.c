@@ -198,25 +198,48 @@ tbs_serial_make(const ProtobufCBinaryData *s, ASN1_INTEGER **out)
 	return *out != NULL ? 0 : PCA_ERR_NOMEM;
 }
 
+/*
+ * A Name from DER, every byte used, rebuilt entry by entry. d2i_X509_NAME
+ * keeps the input bytes and i2d gives them back verbatim, so a subject
+ * taken from a client's CSR in BER (long-form lengths, unsorted SET) would
+ * land in the certificate as is; the rebuilt name is encoded afresh, in DER.
+ */
 static int
 tbs_name_decode(const ProtobufCBinaryData *b, X509_NAME **out)
 {
 	const unsigned char *p = b->data;
-	X509_NAME *name;
+	X509_NAME *in = NULL, *name = NULL;
+	int r = PCA_ERR_INVALID, prev_set = -1;
 
 	*out = NULL;
 	if (b->len == 0 || b->len > LONG_MAX || b->data == NULL)
-		return PCA_ERR_INVALID;
-	if ((name = d2i_X509_NAME(NULL, &p, (long)b->len)) == NULL) {
-		ERR_clear_error();
-		return PCA_ERR_INVALID;
+		goto out;
+	if ((in = d2i_X509_NAME(NULL, &p, (long)b->len)) == NULL ||
+	    p != b->data + b->len)
+		goto out;
+	if ((name = X509_NAME_new()) == NULL) {
+		r = PCA_ERR_NOMEM;
+		goto out;
 	}
-	if (p != b->data + b->len) {
-		X509_NAME_free(name);
-		return PCA_ERR_INVALID;
+	for (int i = 0; i < X509_NAME_entry_count(in); i++) {
+		const X509_NAME_ENTRY *ne = X509_NAME_get_entry(in, i);
+		int set = X509_NAME_ENTRY_set(ne);
+
+		/* -1: into the RDN just added (multi-valued); 0: a new RDN */
+		if (!X509_NAME_add_entry(name, ne, -1, i > 0 && set == prev_set ? -1 : 0)) {
+			r = PCA_ERR_NOMEM;
+			goto out;
+		}
+		prev_set = set;
 	}
 	*out = name;
-	return 0;
+	name = NULL;
+	r = 0;
+ out:
+	X509_NAME_free(in);
+	X509_NAME_free(name);
+	ERR_clear_error();
+	return r;
 }
 
 /* UTCTime for 1950..2049 and GeneralizedTime from 2050 (RFC 5280

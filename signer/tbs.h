@@ -55,7 +55,11 @@ int tbs_sig_alg(Pca__Signer__SigAlg sig_alg, EVP_PKEY *pub,
 /*
  * SEQUENCE { tbs, alg, BIT STRING sig } -> *out (malloc'd DER), after
  * verifying sig over tbs with pub (PCA_ERR_BAD_SIGNATURE when it does not
- * verify). Used for certificates and CSRs alike.
+ * verify). Used for certificates and CSRs alike: the first element of tbs
+ * tells them apart ([0] version: TBSCertificate; INTEGER: CSR info). The
+ * result is parsed back, verified again by OpenSSL, and its TBS must
+ * re-encode to exactly tbs (PCA_ERR_MALFORMED otherwise); an alg that is
+ * not one of SigAlg's or does not fit pub is PCA_ERR_UNSUPPORTED.
  */
 int tbs_assemble(const uint8_t *tbs, size_t tbs_len, const uint8_t *alg,
     size_t alg_len, const uint8_t *sig, size_t sig_len, EVP_PKEY *pub,

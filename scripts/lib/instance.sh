@@ -162,3 +162,21 @@ instance_down() {
 	_stop pca-frontend "$H/run/frontend.pid"
 	_stop pca-signer "$H/run/signer.pid"
 }
+
+# For tests: stop or start only the signer (the frontend keeps running).
+instance_signer_stop() {
+	instance_paths
+	_stop pca-signer "$H/run/signer.pid"
+}
+
+instance_signer_start() {
+	local build=$1 i
+	instance_paths
+	_start pca-signer "$H/run/signer.pid" "$H/log/signer.log" \
+		"$build/signer/pca-signer" -c "$H/signer.conf"
+	for i in $(seq 1 300); do
+		[ -S "$H/run/signer.sock" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

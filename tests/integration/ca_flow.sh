@@ -194,6 +194,10 @@ ok "restore it" pca acm-pca restore-certificate-authority --certificate-authorit
 ok "describe" pca acm-pca describe-certificate-authority --certificate-authority-arn "$SUB"
 check "restored to DISABLED (never straight to ACTIVE)" test "$(jq -r .CertificateAuthority.Status <<<"$OUT")" = DISABLED
 
+expect_error InvalidStateException "without a test clock the clock cannot be moved" \
+	pca hsmca advance-clock --days 1
+expect_error InvalidStateException "nor the scheduler run on demand" pca hsmca run-scheduler
+
 # --- restart: nothing is lost -------------------------------------------------------------
 instance_down >/dev/null
 it_up

@@ -865,6 +865,53 @@ test_field_errors(void)
 	EVP_PKEY_free(k);
 }
 
+/* A subject in BER (as a client CSR may carry it) comes out in DER, with
+ * multi-valued RDNs kept together. */
+static void
+test_subject_der(void)
+{
+	/* Name { RDN { CN "a" } , RDN { O "o", OU "u" } } with a long-form
+	 * outer length, and the multi-valued RDN's SET in unsorted order */
+	static const uint8_t ber[] = { 0x30, 0x81, 0x26,
+	    0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x01, 'a',
+	    0x31, 0x18,
+	      0x30, 0x0a, 0x06, 0x03, 0x55, 0x04, 0x0b, 0x0c, 0x03, 'u', 'u', 'u',
+	      0x30, 0x0a, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x0c, 0x03, 'o', 'o', 'o' };
+	EVP_PKEY *k = key_new("EC", "P-256", 0);
+	struct creq c;
+	X509 *x;
+	X509_NAME *want;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n;
+
+	creq_init(&c, "Root", k, 1, PCA__SIGNER__SIG_ALG__SIG_ALG_SHA256_ECDSA, 31);
+	c.r.subject.data = (uint8_t *)ber;
+	c.r.subject.len = sizeof(ber);
+	x = issue_x509(&c.r, k, NULL);
+	n = i2d_X509_NAME(X509_get_subject_name(x), &der);
+	assert_int_eq(n, sizeof(ber) - 1);	/* short-form length now */
+	assert_int_eq(der[0], 0x30);
+	assert_int_eq(der[1], 0x26);
+	/* DER sorts the SET by encoding: O (2.5.4.10) before OU (2.5.4.11);
+	 * byte 22 is the last arc of the first attribute type in that SET */
+	assert_int_eq(der[22], 0x0a);
+	OPENSSL_free(der);
+	p = ber;
+	want = d2i_X509_NAME(NULL, &p, sizeof(ber));
+	assert_int_eq(X509_NAME_cmp(want, X509_get_subject_name(x)), 0);
+	assert_int_eq(X509_NAME_entry_count(X509_get_subject_name(x)), 3);
+	assert_int_eq(X509_NAME_ENTRY_set(X509_NAME_get_entry(X509_get_subject_name(x), 2)),
+	    X509_NAME_ENTRY_set(X509_NAME_get_entry(X509_get_subject_name(x), 1)));
+	/* self-signed: the issuer is the same DER */
+	assert_int_eq(X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)), 0);
+	X509_NAME_free(want);
+	X509_free(x);
+	c.r.subject.data = c.subject;		/* creq_free frees its own */
+	creq_free(&c);
+	EVP_PKEY_free(k);
+}
+
 static void
 test_passthrough(void)
 {
@@ -1183,6 +1230,7 @@ main(void)
 	test_run("tbs/all_sig_algs", test_all_sig_algs);
 	test_run("tbs/serial_rules", test_serial_rules);
 	test_run("tbs/field_errors", test_field_errors);
+	test_run("tbs/subject_der", test_subject_der);
 	test_run("tbs/passthrough", test_passthrough);
 	test_run("tbs/deterministic", test_deterministic);
 	test_run("tbs/aki_issuer_without_ski", test_aki_issuer_without_ski);

@@ -1,0 +1,1218 @@
+/*
+ * bench_issue.c - IssueCertificate throughput and latency through the
+ * native socket API, set against the raw C_Sign rate of the same token.
+ *
+ *   bench_issue --home DIR [--clients N] [--seconds T] [--key K] [--fill N]
+ *               [--warmup S] [--raw-seconds S]
+ *
+ * DIR is a running instance (scripts/lib/instance.sh; scripts/bench makes a
+ * fresh one). For each key type (RSA_2048, EC_prime256v1 or all):
+ *
+ *  1. setup: a ROOT CA brought to ACTIVE the AWS way (Create -> GetCsr ->
+ *     IssueCertificate RootCACertificate/V1 on its own CSR -> GetCertificate
+ *     -> ImportCertificateAuthorityCertificate) with the administrator's
+ *     credentials, and a few leaf CSRs of the same key type made here;
+ *  2. raw: while both daemons are idle, the token opened in this process
+ *     (hsm_open on signer.conf's token-uri), one session per core, a
+ *     temporary key with a fixed id, SHA-256 signatures of TBS-sized data
+ *     from that many threads, then the key destroyed. SoftHSM2 2.6.1 fails
+ *     now and then when processes start on one token at once, so this
+ *     starts only after the daemons are up and idle, and never while the
+ *     signer generates a key;
+ *  3. optionally --fill N: N certificates issued as fast as possible (on the
+ *     EC CA when there is one), timed, then the frontend's memory;
+ *  4. end to end: N client threads (one pca_client each) issue
+ *     EndEntityCertificate/V1 certificates for T seconds after a warm-up;
+ *     throughput, latency percentiles, errors by code, and the CPU each
+ *     process spent per certificate (from /proc and getrusage).
+ *
+ * The ratio end-to-end / raw is printed with its target (RSA_2048 >= 0.8,
+ * EC_prime256v1 >= 0.3), never asserted. The benchmark shares the machine
+ * with both daemons, so its clients do as little as they can: requests are
+ * built once per thread, answers are only checked for an ARN.
+ *
+ * Exit status: 0 when every phase ran (errors inside a phase are counted
+ * and printed), 1 when setup failed, 2 on bad usage.
+ */
+#include "acm_pca.pb-c.h"
+#include "clock.h"
+#include "creds.h"
+#include "err.h"
+#include "hsm.h"
+#include "libpca.h"
+#include "log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <sqlite3.h>
+
+#define BENCH_CLIENTS_DEFAULT	32
+#define BENCH_CLIENTS_MAX	1024
+#define BENCH_SECONDS_DEFAULT	10.0
+#define BENCH_WARMUP_DEFAULT	1.0
+#define BENCH_RAW_SECONDS	3.0
+#define BENCH_NCSR		4	/* distinct leaf CSRs per key type */
+#define BENCH_TBS_LEN		700	/* bytes signed per raw C_Sign */
+#define BENCH_TIMEOUT_MS	60000
+#define BENCH_ERR_CODES		8	/* distinct error codes kept per thread */
+#define BENCH_FILL_MAX_ERRORS	1000	/* a fill gives up after this many */
+#define BENCH_MIB		(1024.0 * 1024.0)
+
+#define API(x)		PCA__API__ACM_PCA__##x
+#define TMPL_ROOT	"arn:aws:acm-pca:::template/RootCACertificate/V1"
+#define TMPL_LEAF	"arn:aws:acm-pca:::template/EndEntityCertificate/V1"
+
+/* One key type: its API names, its token algorithm, its leaf keys. */
+struct keytype {
+	const char	*name;
+	int		 key_alg;	/* acm-pca KeyAlgorithm */
+	int		 sig_alg;	/* acm-pca SigningAlgorithm */
+	const char	*sig_name;
+	enum hsm_key_alg hsm_alg;
+	double		 target;	/* end-to-end / raw */
+	uint8_t		 raw_id[HSM_KEY_ID_LEN];	/* the temporary raw key */
+};
+
+static const struct keytype keytypes[] = {
+	{ "RSA_2048", API(KEY_ALGORITHM__KeyAlgorithm_RSA_2048),
+	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHRSA), "SHA256WITHRSA",
+	  HSM_KEY_RSA_2048, 0.8,
+	  { 'h', 's', 'm', 'c', 'a', '-', 'b', 'e', 'n', 'c', 'h', '-', 'r', 'a', 'w', 1 } },
+	{ "EC_prime256v1", API(KEY_ALGORITHM__KeyAlgorithm_EC_prime256v1),
+	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHECDSA), "SHA256WITHECDSA",
+	  HSM_KEY_EC_P256, 0.3,
+	  { 'h', 's', 'm', 'c', 'a', '-', 'b', 'e', 'n', 'c', 'h', '-', 'r', 'a', 'w', 4 } },
+};
+#define NKEYTYPES (sizeof(keytypes) / sizeof(keytypes[0]))
+
+struct opts {
+	const char	*home;
+	unsigned	 clients;
+	double		 seconds;
+	double		 warmup;
+	double		 raw_seconds;
+	unsigned	 keys;		/* bit i: keytypes[i] */
+	uint64_t	 fill;
+};
+
+/* What the instance's files say. */
+struct instance {
+	char		 endpoint[256];
+	char		 region[64];
+	char		 token_uri[1024];
+	char		 db_path[PATH_MAX];
+	char		 fe_pidfile[PATH_MAX];
+	char		 signer_pidfile[PATH_MAX];
+	struct creds	 cr;
+};
+
+/* Latency percentiles of one phase, in milliseconds. */
+struct lat {
+	double		 p50, p90, p99, max;
+};
+
+/* CPU seconds spent by each process, for per-certificate costs. */
+struct cpu {
+	double		 fe, signer, bench;
+};
+
+/* The results for one key type. */
+struct kt_result {
+	int		 ran;
+	char		*ca_arn;
+	char		*csr[BENCH_NCSR];
+	size_t		 csr_len[BENCH_NCSR];
+	double		 raw_rate;	/* signatures/s, one thread per core */
+	double		 raw_rate1;	/* signatures/s, one thread */
+	double		 verify_us;	/* one local verification */
+	unsigned	 raw_threads;
+	double		 rate;		/* issued/s end to end */
+	uint64_t	 issued, errors;
+	double		 elapsed;
+	struct lat	 lat;
+	struct cpu	 cpu;		/* per certificate, microseconds */
+};
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static void
+die_usage(void)
+{
+	fprintf(stderr,
+	    "usage: bench_issue --home DIR [--clients N] [--seconds T]\n"
+	    "                   [--key RSA_2048|EC_prime256v1|all] [--fill N]\n"
+	    "                   [--warmup S] [--raw-seconds S]\n");
+	exit(2);
+}
+
+static double
+secs_since(uint64_t t0)
+{
+	return (double)(clock_mono_ns() - t0) / 1e9;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* The value of "key value" in a configuration file, or -1. */
+static int
+conf_get(const char *path, const char *key, char *out, size_t outlen)
+{
+	FILE *f;
+	char line[2048];
+	size_t klen = strlen(key);
+	int r = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
+			continue;
+		const char *v = line + klen + strspn(line + klen, " \t");
+		if (strlen(v) >= outlen)
+			break;
+		memcpy(out, v, strlen(v) + 1);
+		r = 0;
+		break;
+	}
+	fclose(f);
+	if (r != 0)
+		fprintf(stderr, "bench: %s: no usable \"%s\"\n", path, key);
+	return r;
+}
+
+static long
+pid_read(const char *pidfile)
+{
+	FILE *f;
+	long pid = -1;
+
+	if ((f = fopen(pidfile, "r")) == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = -1;
+	fclose(f);
+	return pid;
+}
+
+/* VmRSS and VmHWM of a process in kB; -1 when unknown. */
+static int
+proc_mem(long pid, long *rss_kb, long *hwm_kb)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	*rss_kb = *hwm_kb = -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			*rss_kb = strtol(line + 6, NULL, 10);
+		else if (strncmp(line, "VmHWM:", 6) == 0)
+			*hwm_kb = strtol(line + 6, NULL, 10);
+	}
+	fclose(f);
+	return *rss_kb >= 0 ? 0 : -1;
+}
+
+/* utime + stime of a process in seconds; -1 when unknown. */
+static double
+proc_cpu(long pid)
+{
+	char path[64], buf[2048], *p;
+	unsigned long ut, st;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name may hold spaces: fields resume after its ')' */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double
+self_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void
+cpu_sample(const struct instance *in, struct cpu *c)
+{
+	c->fe = proc_cpu(pid_read(in->fe_pidfile));
+	c->signer = proc_cpu(pid_read(in->signer_pidfile));
+	c->bench = self_cpu();
+}
+
+/* Issued certificates in the database (a read-only look; WAL lets it run
+ * beside the frontend), or -1. */
+static long long
+db_cert_count(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(db, 5000);
+	/* 2 is STORE_CERT_ISSUED (frontend/store.h) */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM certs WHERE status = 2", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	n = sqlite3_column_int64(st, 0);
+ out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* ---- the instance ------------------------------------------------------ */
+
+static int
+instance_load(const char *home, struct instance *in)
+{
+	char path[PATH_MAX], listen[256], why[512];
+	int r;
+
+	memset(in, 0, sizeof(*in));
+	snprintf(path, sizeof(path), "%s/frontend.conf", home);
+	if (conf_get(path, "listen", listen, sizeof(listen)) != 0 ||
+	    conf_get(path, "region", in->region, sizeof(in->region)) != 0 ||
+	    conf_get(path, "database", in->db_path, sizeof(in->db_path)) != 0)
+		return -1;
+	/* the daemon binds 127.0.0.1 or a path; clients use the same URL */
+	snprintf(in->endpoint, sizeof(in->endpoint), "%s", listen);
+	snprintf(path, sizeof(path), "%s/signer.conf", home);
+	if (conf_get(path, "token-uri", in->token_uri, sizeof(in->token_uri)) != 0)
+		return -1;
+	snprintf(in->fe_pidfile, sizeof(in->fe_pidfile), "%s/run/frontend.pid", home);
+	snprintf(in->signer_pidfile, sizeof(in->signer_pidfile), "%s/run/signer.pid", home);
+
+	/* the administrator, resolved like the CLI; the token's SoftHSM2
+	 * configuration for hsm_open in this process */
+	snprintf(path, sizeof(path), "%s/credentials", home);
+	if (setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/softhsm2.conf", home);
+	if (setenv("SOFTHSM2_CONF", path, 1) != 0)
+		return -1;
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	if ((r = creds_resolve("admin", in->region, &in->cr, why, sizeof(why))) != 0) {
+		fprintf(stderr, "bench: credentials: %s (%s)\n", why, pca_err_str(r));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- setup: a ROOT CA brought to ACTIVE, leaf CSRs ---------------------- */
+
+/* Call op; a RequestInProgressException is waited out. */
+static int
+call_ok(struct pca_client *c, const char *op, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+	struct pca_error err;
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (pca_call(c, "acm-pca", op, in, out, &err) == 0)
+			return 0;
+		if (strcmp(err.code, "RequestInProgressException") != 0)
+			break;
+		sleep_ms(100);
+	}
+	fprintf(stderr, "bench: %s: %s: %s\n", op, err.code, err.message);
+	return -1;
+}
+
+static int
+root_ca_create(struct pca_client *c, const struct keytype *kt, char **arnp)
+{
+	Pca__Api__AcmPca__CreateCertificateAuthorityRequest creq =
+	    PCA__API__ACM_PCA__CREATE_CERTIFICATE_AUTHORITY_REQUEST__INIT;
+	Pca__Api__AcmPca__CertificateAuthorityConfiguration cfg =
+	    PCA__API__ACM_PCA__CERTIFICATE_AUTHORITY_CONFIGURATION__INIT;
+	Pca__Api__AcmPca__ASN1Subject subj = PCA__API__ACM_PCA__ASN1_SUBJECT__INIT;
+	Pca__Api__AcmPca__GetCertificateAuthorityCsrRequest csrreq =
+	    PCA__API__ACM_PCA__GET_CERTIFICATE_AUTHORITY_CSR_REQUEST__INIT;
+	Pca__Api__AcmPca__IssueCertificateRequest ireq =
+	    PCA__API__ACM_PCA__ISSUE_CERTIFICATE_REQUEST__INIT;
+	Pca__Api__AcmPca__Validity val = PCA__API__ACM_PCA__VALIDITY__INIT;
+	Pca__Api__AcmPca__GetCertificateRequest greq = PCA__API__ACM_PCA__GET_CERTIFICATE_REQUEST__INIT;
+	Pca__Api__AcmPca__ImportCertificateAuthorityCertificateRequest imp =
+	    PCA__API__ACM_PCA__IMPORT_CERTIFICATE_AUTHORITY_CERTIFICATE_REQUEST__INIT;
+	Pca__Api__AcmPca__CreateCertificateAuthorityResponse *cresp = NULL;
+	Pca__Api__AcmPca__GetCertificateAuthorityCsrResponse *csrresp = NULL;
+	Pca__Api__AcmPca__IssueCertificateResponse *iresp = NULL;
+	Pca__Api__AcmPca__GetCertificateResponse *gresp = NULL;
+	ProtobufCMessage *out = NULL;
+	char cn[128];
+	char *arn = NULL;
+	int rc = -1;
+
+	*arnp = NULL;
+	snprintf(cn, sizeof(cn), "hsmca bench root %s", kt->name);
+	subj.country = "US";
+	subj.organization = "hsmca bench";
+	subj.common_name = cn;
+	cfg.key_algorithm = kt->key_alg;
+	cfg.signing_algorithm = kt->sig_alg;
+	cfg.subject = &subj;
+	creq.certificate_authority_configuration = &cfg;
+	creq.certificate_authority_type = API(CERTIFICATE_AUTHORITY_TYPE__CertificateAuthorityType_ROOT);
+	if (call_ok(c, "CreateCertificateAuthority", &creq.base, &out) != 0)
+		goto out;
+	cresp = (void *)out;
+	if (cresp->certificate_authority_arn == NULL ||
+	    (arn = strdup(cresp->certificate_authority_arn)) == NULL)
+		goto out;
+
+	csrreq.certificate_authority_arn = arn;
+	if (call_ok(c, "GetCertificateAuthorityCsr", &csrreq.base, &out) != 0)
+		goto out;
+	csrresp = (void *)out;
+	if (csrresp->csr == NULL)
+		goto out;
+
+	ireq.certificate_authority_arn = arn;
+	ireq.csr.data = (uint8_t *)csrresp->csr;
+	ireq.csr.len = strlen(csrresp->csr);
+	ireq.signing_algorithm = kt->sig_alg;
+	ireq.template_arn = TMPL_ROOT;
+	val.value = 10;
+	val.type = API(VALIDITY_PERIOD_TYPE__ValidityPeriodType_YEARS);
+	ireq.validity = &val;
+	if (call_ok(c, "IssueCertificate", &ireq.base, &out) != 0)
+		goto out;
+	iresp = (void *)out;
+	if (iresp->certificate_arn == NULL)
+		goto out;
+
+	greq.certificate_authority_arn = arn;
+	greq.certificate_arn = iresp->certificate_arn;
+	if (call_ok(c, "GetCertificate", &greq.base, &out) != 0)
+		goto out;
+	gresp = (void *)out;
+	if (gresp->certificate == NULL)
+		goto out;
+
+	imp.certificate_authority_arn = arn;
+	imp.certificate.data = (uint8_t *)gresp->certificate;
+	imp.certificate.len = strlen(gresp->certificate);
+	if (call_ok(c, "ImportCertificateAuthorityCertificate", &imp.base, &out) != 0)
+		goto out;
+	protobuf_c_message_free_unpacked(out, NULL);
+	*arnp = arn;
+	arn = NULL;
+	rc = 0;
+ out:
+	if (cresp != NULL)
+		protobuf_c_message_free_unpacked(&cresp->base, NULL);
+	if (csrresp != NULL)
+		protobuf_c_message_free_unpacked(&csrresp->base, NULL);
+	if (iresp != NULL)
+		protobuf_c_message_free_unpacked(&iresp->base, NULL);
+	if (gresp != NULL)
+		protobuf_c_message_free_unpacked(&gresp->base, NULL);
+	free(arn);
+	return rc;
+}
+
+/* A PEM CSR for a fresh leaf key of the CA's family (RSA 2048 or P-256),
+ * with a CN and a DNS subjectAltName. */
+static int
+leaf_csr_make(const struct keytype *kt, unsigned i, char **pem, size_t *pem_len)
+{
+	EVP_PKEY *key = NULL;
+	X509_REQ *req = NULL;
+	X509_NAME *name;
+	X509_EXTENSION *ext = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	BIO *bio = NULL;
+	char cn[96], san[128];
+	char *data;
+	long len;
+	int rc = -1;
+
+	*pem = NULL;
+	snprintf(cn, sizeof(cn), "bench-%u.%s.example.internal", i,
+	    kt->hsm_alg == HSM_KEY_RSA_2048 ? "rsa" : "ec");
+	snprintf(san, sizeof(san), "DNS:%s,DNS:alt-%u.example.internal", cn, i);
+	if (kt->hsm_alg == HSM_KEY_RSA_2048)
+		key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	else
+		key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (key == NULL || (req = X509_REQ_new()) == NULL ||
+	    !X509_REQ_set_version(req, 0) || (name = X509_REQ_get_subject_name(req)) == NULL ||
+	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+	    (const unsigned char *)"hsmca bench", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn,
+	    -1, -1, 0) ||
+	    !X509_REQ_set_pubkey(req, key) ||
+	    (ext = X509V3_EXT_nconf_nid(NULL, NULL, NID_subject_alt_name, san)) == NULL ||
+	    (exts = sk_X509_EXTENSION_new_null()) == NULL ||
+	    !sk_X509_EXTENSION_push(exts, ext))
+		goto out;
+	ext = NULL;		/* the stack owns it */
+	if (!X509_REQ_add_extensions(req, exts) || X509_REQ_sign(req, key, EVP_sha256()) <= 0 ||
+	    (bio = BIO_new(BIO_s_mem())) == NULL || !PEM_write_bio_X509_REQ(bio, req) ||
+	    (len = BIO_get_mem_data(bio, &data)) <= 0 || (*pem = malloc((size_t)len + 1)) == NULL)
+		goto out;
+	memcpy(*pem, data, (size_t)len);
+	(*pem)[len] = '\0';
+	*pem_len = (size_t)len;
+	rc = 0;
+ out:
+	if (rc != 0)
+		fprintf(stderr, "bench: could not make a leaf CSR\n");
+	BIO_free(bio);
+	X509_EXTENSION_free(ext);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* ---- raw token signing -------------------------------------------------- */
+
+struct raw_thread {
+	pthread_t		 th;
+	struct hsm_session	*sess;
+	const struct hsm_key	*key;
+	const uint8_t		*data;
+	uint64_t		 deadline;
+	pthread_barrier_t	*start;
+	uint64_t		 n;
+	int			 r;
+};
+
+static void *
+raw_main(void *arg)
+{
+	struct raw_thread *t = arg;
+	uint8_t *sig;
+	size_t siglen;
+
+	pthread_barrier_wait(t->start);
+	while (clock_mono_ns() < t->deadline) {
+		if ((t->r = hsm_sign(t->sess, t->key, NID_sha256, t->data, BENCH_TBS_LEN,
+		    &sig, &siglen)) != 0)
+			break;
+		free(sig);
+		t->n++;
+	}
+	return NULL;
+}
+
+/* Signatures per second from nthreads threads over secs seconds, -1 on
+ * failure. */
+static double
+raw_run(struct raw_thread *ts, unsigned nthreads, double secs)
+{
+	pthread_barrier_t start;
+	uint64_t t0, total = 0;
+	unsigned i, started = 0;
+	int failed = 0;
+
+	if (pthread_barrier_init(&start, NULL, nthreads + 1) != 0)
+		return -1;
+	for (i = 0; i < nthreads; i++) {
+		ts[i].start = &start;
+		ts[i].n = 0;
+		ts[i].r = 0;
+	}
+	/* the deadline is set just before the release; threads are waiting */
+	for (; started < nthreads; started++)
+		if (pthread_create(&ts[started].th, NULL, raw_main, &ts[started]) != 0)
+			break;
+	if (started < nthreads) {
+		/* cannot release a barrier short of threads: run none */
+		fprintf(stderr, "bench: pthread_create failed\n");
+		exit(1);
+	}
+	t0 = clock_mono_ns();
+	for (i = 0; i < nthreads; i++)
+		ts[i].deadline = t0 + (uint64_t)(secs * 1e9);
+	pthread_barrier_wait(&start);
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(ts[i].th, NULL);
+		total += ts[i].n;
+		if (ts[i].r != 0) {
+			fprintf(stderr, "bench: hsm_sign: %s\n", pca_err_str(ts[i].r));
+			failed = 1;
+		}
+	}
+	pthread_barrier_destroy(&start);
+	return failed ? -1 : (double)total / secs_since(t0);
+}
+
+/* Time one local verification of a signature by pub (what the signer does
+ * after each C_Sign), in microseconds. */
+static double
+verify_cost(EVP_PKEY *pub, const uint8_t *data, const uint8_t *sig, size_t siglen)
+{
+	EVP_MD_CTX *md = NULL;
+	uint64_t t0 = clock_mono_ns();
+	unsigned n = 0;
+
+	while (secs_since(t0) < 0.25) {
+		if ((md = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) != 1 ||
+		    EVP_DigestVerify(md, sig, siglen, data, BENCH_TBS_LEN) != 1) {
+			EVP_MD_CTX_free(md);
+			return -1;
+		}
+		EVP_MD_CTX_free(md);
+		n++;
+	}
+	return secs_since(t0) * 1e6 / n;
+}
+
+/*
+ * The raw rate of kt's key type on the token hsm: a temporary key with the
+ * fixed id, ncores sessions and threads signing for secs seconds (then one
+ * thread for half as long, to show how signing scales), the key destroyed.
+ */
+static int
+raw_measure(struct hsm *hsm, const struct keytype *kt, unsigned ncores, double secs,
+    struct kt_result *res)
+{
+	struct raw_thread *ts = NULL;
+	const struct hsm_key *key = NULL;
+	uint8_t data[BENCH_TBS_LEN], *sig = NULL;
+	size_t siglen = 0;
+	unsigned i, opened = 0;
+	uint64_t t0;
+	int r, rc = -1, have_key = 0;
+
+	if ((ts = calloc(ncores, sizeof(*ts))) == NULL)
+		return -1;
+	if (RAND_bytes(data, sizeof(data)) != 1)
+		goto out;
+	for (; opened < ncores; opened++) {
+		if ((r = hsm_session_open(hsm, &ts[opened].sess)) != 0) {
+			fprintf(stderr, "bench: hsm_session_open: %s\n", pca_err_str(r));
+			goto out;
+		}
+	}
+	/* a key left by an interrupted run goes first */
+	if (hsm_key_find(hsm, kt->raw_id) != NULL &&
+	    (r = hsm_key_destroy(ts[0].sess, kt->raw_id)) != 0) {
+		fprintf(stderr, "bench: old raw key: %s\n", pca_err_str(r));
+		goto out;
+	}
+	t0 = clock_mono_ns();
+	if ((r = hsm_key_generate(ts[0].sess, kt->raw_id, kt->hsm_alg, &key)) != 0) {
+		fprintf(stderr, "bench: hsm_key_generate %s: %s\n", kt->name, pca_err_str(r));
+		goto out;
+	}
+	have_key = 1;
+	fprintf(stderr, "bench: %s raw: temporary key generated in %.0f ms\n", kt->name,
+	    secs_since(t0) * 1e3);
+	/* one signature checked, and what checking costs */
+	if ((r = hsm_sign(ts[0].sess, key, NID_sha256, data, sizeof(data), &sig, &siglen)) != 0) {
+		fprintf(stderr, "bench: hsm_sign: %s\n", pca_err_str(r));
+		goto out;
+	}
+	if ((res->verify_us = verify_cost(hsm_key_public(key), data, sig, siglen)) < 0) {
+		fprintf(stderr, "bench: %s raw: the token's signature does not verify\n", kt->name);
+		goto out;
+	}
+	for (i = 0; i < ncores; i++) {
+		ts[i].key = key;
+		ts[i].data = data;
+	}
+	res->raw_threads = ncores;
+	if ((res->raw_rate = raw_run(ts, ncores, secs)) < 0 ||
+	    (res->raw_rate1 = raw_run(ts, 1, secs / 2)) < 0)
+		goto out;
+	fprintf(stderr, "bench: %s raw: %.0f sign/s with %u threads, %.0f with 1; "
+	    "verify %.1f us\n", kt->name, res->raw_rate, ncores, res->raw_rate1, res->verify_us);
+	rc = 0;
+ out:
+	if (have_key && (r = hsm_key_destroy(ts[0].sess, kt->raw_id)) != 0) {
+		fprintf(stderr, "bench: could not destroy the raw key: %s\n", pca_err_str(r));
+		rc = -1;
+	}
+	for (i = 0; i < opened; i++)
+		hsm_session_close(ts[i].sess);
+	free(sig);
+	free(ts);
+	return rc;
+}
+
+/* ---- end to end --------------------------------------------------------- */
+
+struct err_count {
+	char		 code[96];
+	char		 message[160];	/* the first one seen */
+	uint64_t	 n;
+};
+
+/* One client thread. */
+struct issue_thread {
+	pthread_t		 th;
+	unsigned		 index;
+	struct pca_client	*client;
+	struct issue_phase	*ph;
+	uint64_t		 issued;
+	uint64_t		 errors;
+	uint64_t		 t_last;	/* last answer */
+	uint32_t		*lat_us;	/* one per issued certificate */
+	size_t			 nlat, caplat;
+	struct err_count	 err[BENCH_ERR_CODES];
+	size_t			 nerr;
+	int			 nomem;
+};
+
+/* One phase: a duration, or a number of certificates (fill). */
+struct issue_phase {
+	const struct keytype	*kt;
+	const struct kt_result	*ca;
+	uint64_t		 deadline;	/* 0: until tickets run out */
+	atomic_int_fast64_t	 tickets;	/* certificates still to issue */
+	atomic_uint_fast64_t	 errors;
+	int			 record;	/* keep latencies */
+	pthread_barrier_t	 start;
+};
+
+static void
+err_note(struct issue_thread *t, const struct pca_error *e)
+{
+	size_t i;
+
+	t->errors++;
+	atomic_fetch_add(&t->ph->errors, 1);
+	for (i = 0; i < t->nerr; i++) {
+		if (strcmp(t->err[i].code, e->code) == 0) {
+			t->err[i].n++;
+			return;
+		}
+	}
+	if (t->nerr == BENCH_ERR_CODES)
+		i = BENCH_ERR_CODES - 1;	/* lumped with the last one */
+	else
+		i = t->nerr++;
+	if (t->err[i].n == 0) {
+		snprintf(t->err[i].code, sizeof(t->err[i].code), "%s", e->code);
+		snprintf(t->err[i].message, sizeof(t->err[i].message), "%s", e->message);
+	}
+	t->err[i].n++;
+}
+
+/* Take one certificate to issue; 0 when none are left. Never below zero, so
+ * a ticket given back after an error is always taken again. */
+static int
+ticket_take(atomic_int_fast64_t *t)
+{
+	int_fast64_t v = atomic_load(t);
+
+	while (v > 0)
+		if (atomic_compare_exchange_weak(t, &v, v - 1))
+			return 1;
+	return 0;
+}
+
+static void *
+issue_main(void *arg)
+{
+	struct issue_thread *t = arg;
+	struct issue_phase *ph = t->ph;
+	Pca__Api__AcmPca__IssueCertificateRequest req = PCA__API__ACM_PCA__ISSUE_CERTIFICATE_REQUEST__INIT;
+	Pca__Api__AcmPca__Validity val = PCA__API__ACM_PCA__VALIDITY__INIT;
+	Pca__Api__AcmPca__IssueCertificateResponse *resp;
+	ProtobufCMessage *out;
+	struct pca_error err;
+	unsigned k = t->index;
+	uint64_t t0, t1;
+
+	req.certificate_authority_arn = ph->ca->ca_arn;
+	req.signing_algorithm = ph->kt->sig_alg;
+	req.template_arn = TMPL_LEAF;
+	val.value = 30;
+	val.type = API(VALIDITY_PERIOD_TYPE__ValidityPeriodType_DAYS);
+	req.validity = &val;
+
+	pthread_barrier_wait(&ph->start);
+	for (;;) {
+		if (ph->deadline != 0) {
+			if (clock_mono_ns() >= ph->deadline)
+				break;
+		} else {
+			if (atomic_load(&ph->errors) > BENCH_FILL_MAX_ERRORS ||
+			    !ticket_take(&ph->tickets))
+				break;
+		}
+		/* the CSRs take turns */
+		req.csr.data = (uint8_t *)ph->ca->csr[k % BENCH_NCSR];
+		req.csr.len = ph->ca->csr_len[k % BENCH_NCSR];
+		k++;
+		t0 = clock_mono_ns();
+		if (pca_call(t->client, "acm-pca", "IssueCertificate", &req.base, &out, &err) != 0) {
+			t->t_last = clock_mono_ns();
+			err_note(t, &err);
+			if (ph->deadline == 0)
+				atomic_fetch_add(&ph->tickets, 1);	/* try it again */
+			if (strcmp(err.code, "RequestTimeout") == 0) {
+				/* a REQ socket that timed out is still usable, but
+				 * say it once: the service is probably gone */
+				if (t->errors == 1)
+					fprintf(stderr, "bench: client %u: %s\n", t->index,
+					    err.message);
+			}
+			continue;
+		}
+		t1 = clock_mono_ns();
+		t->t_last = t1;
+		resp = (void *)out;
+		if (resp->certificate_arn == NULL || strstr(resp->certificate_arn,
+		    "/certificate/") == NULL) {
+			snprintf(err.code, sizeof(err.code), "NoCertificateArn");
+			snprintf(err.message, sizeof(err.message), "the answer has no certificate ARN");
+			err_note(t, &err);
+			if (ph->deadline == 0)
+				atomic_fetch_add(&ph->tickets, 1);
+		} else {
+			t->issued++;
+			if (ph->record) {
+				if (t->nlat == t->caplat) {
+					size_t cap = t->caplat ? 2 * t->caplat : 4096;
+					uint32_t *p = realloc(t->lat_us, cap * sizeof(*p));
+					if (p == NULL) {
+						t->nomem = 1;
+						ph->record = 0;
+					} else {
+						t->lat_us = p;
+						t->caplat = cap;
+					}
+				}
+				if (t->nlat < t->caplat) {
+					uint64_t us = (t1 - t0) / 1000;
+					t->lat_us[t->nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+				}
+			}
+		}
+		protobuf_c_message_free_unpacked(out, NULL);
+	}
+	return NULL;
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct_ms(const uint32_t *v, size_t n, double p)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = (size_t)(p * (double)(n - 1) + 0.5);
+	return (double)v[i] / 1000.0;
+}
+
+/* Print the errors of a phase, merged over the threads. */
+static void
+errors_print(const struct issue_thread *ts, unsigned n)
+{
+	struct err_count all[BENCH_ERR_CODES * 4];
+	size_t nall = 0, i, j;
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < ts[k].nerr; i++) {
+			const struct err_count *e = &ts[k].err[i];
+			for (j = 0; j < nall; j++)
+				if (strcmp(all[j].code, e->code) == 0)
+					break;
+			if (j == nall && nall < sizeof(all) / sizeof(all[0])) {
+				all[nall++] = *e;
+				continue;
+			}
+			if (j == nall)
+				j = nall - 1;		/* lumped with the last one */
+			all[j].n += e->n;
+		}
+	}
+	for (j = 0; j < nall; j++)
+		printf("    error %-32s x%-8llu e.g. %s\n", all[j].code,
+		    (unsigned long long)all[j].n, all[j].message);
+}
+
+/*
+ * Run one phase on kt's CA with nclients threads: for secs seconds, or
+ * until count certificates are issued (secs == 0). Fills res (rate,
+ * latencies, CPU per certificate) when res is not NULL.
+ */
+static int
+issue_run(const struct instance *in, struct pca_client **clients, unsigned nclients,
+    const struct keytype *kt, const struct kt_result *ca, double secs, uint64_t count,
+    struct kt_result *res, int quiet)
+{
+	struct issue_phase ph;
+	struct issue_thread *ts = NULL;
+	struct cpu c0, c1;
+	uint32_t *all = NULL;
+	uint64_t t0, t_end = 0, issued = 0, errors = 0;
+	size_t nall = 0;
+	unsigned i;
+	int rc = -1;
+
+	memset(&ph, 0, sizeof(ph));
+	ph.kt = kt;
+	ph.ca = ca;
+	ph.record = res != NULL;
+	atomic_init(&ph.tickets, secs > 0 ? 0 : (int_fast64_t)count);
+	atomic_init(&ph.errors, 0);
+	if ((ts = calloc(nclients, sizeof(*ts))) == NULL ||
+	    pthread_barrier_init(&ph.start, NULL, nclients + 1) != 0) {
+		free(ts);
+		return -1;
+	}
+	for (i = 0; i < nclients; i++) {
+		ts[i].index = i;
+		ts[i].client = clients[i];
+		ts[i].ph = &ph;
+		if (pthread_create(&ts[i].th, NULL, issue_main, &ts[i]) != 0) {
+			fprintf(stderr, "bench: pthread_create failed\n");
+			exit(1);	/* a barrier short of threads never opens */
+		}
+	}
+	cpu_sample(in, &c0);
+	t0 = clock_mono_ns();
+	ph.deadline = secs > 0 ? t0 + (uint64_t)(secs * 1e9) : 0;
+	pthread_barrier_wait(&ph.start);
+	for (i = 0; i < nclients; i++) {
+		pthread_join(ts[i].th, NULL);
+		issued += ts[i].issued;
+		errors += ts[i].errors;
+		if (ts[i].t_last > t_end)
+			t_end = ts[i].t_last;
+		nall += ts[i].nlat;
+		if (ts[i].nomem)
+			fprintf(stderr, "bench: out of memory for latencies\n");
+	}
+	cpu_sample(in, &c1);
+	if (t_end <= t0)
+		t_end = clock_mono_ns();
+	if (!quiet && errors > 0)
+		errors_print(ts, nclients);
+	if (res != NULL) {
+		res->issued = issued;
+		res->errors = errors;
+		res->elapsed = (double)(t_end - t0) / 1e9;
+		res->rate = (double)issued / res->elapsed;
+		if (nall > 0 && (all = malloc(nall * sizeof(*all))) != NULL) {
+			nall = 0;
+			for (i = 0; i < nclients; i++) {
+				memcpy(all + nall, ts[i].lat_us, ts[i].nlat * sizeof(*all));
+				nall += ts[i].nlat;
+			}
+			qsort(all, nall, sizeof(*all), u32_cmp);
+			res->lat.p50 = pct_ms(all, nall, 0.50);
+			res->lat.p90 = pct_ms(all, nall, 0.90);
+			res->lat.p99 = pct_ms(all, nall, 0.99);
+			res->lat.max = (double)all[nall - 1] / 1000.0;
+		}
+		if (issued > 0) {
+			res->cpu.fe = c0.fe >= 0 && c1.fe >= 0 ? (c1.fe - c0.fe) * 1e6 / issued : -1;
+			res->cpu.signer = c0.signer >= 0 && c1.signer >= 0 ?
+			    (c1.signer - c0.signer) * 1e6 / issued : -1;
+			res->cpu.bench = (c1.bench - c0.bench) * 1e6 / issued;
+		}
+	}
+	rc = count > 0 && secs <= 0 && issued < count ? -1 : 0;
+	for (i = 0; i < nclients; i++)
+		free(ts[i].lat_us);
+	free(all);
+	free(ts);
+	pthread_barrier_destroy(&ph.start);
+	return rc;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static void
+opts_parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "home", required_argument, NULL, 'h' },
+		{ "clients", required_argument, NULL, 'c' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "fill", required_argument, NULL, 'f' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "raw-seconds", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	unsigned long long v;
+	int c;
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	o->clients = BENCH_CLIENTS_DEFAULT;
+	o->seconds = BENCH_SECONDS_DEFAULT;
+	o->warmup = BENCH_WARMUP_DEFAULT;
+	o->raw_seconds = BENCH_RAW_SECONDS;
+	o->keys = (1u << NKEYTYPES) - 1;
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		errno = 0;
+		switch (c) {
+		case 'h':
+			o->home = optarg;
+			break;
+		case 'c':
+			v = strtoull(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > BENCH_CLIENTS_MAX)
+				die_usage();
+			o->clients = (unsigned)v;
+			break;
+		case 's':
+		case 'w':
+		case 'r': {
+			double d = strtod(optarg, &end);
+			if (*end != '\0' || errno != 0 || d < 0 || d > 86400 ||
+			    (c != 'w' && d <= 0))
+				die_usage();
+			if (c == 's')
+				o->seconds = d;
+			else if (c == 'w')
+				o->warmup = d;
+			else
+				o->raw_seconds = d;
+			break;
+		}
+		case 'k':
+			if (strcmp(optarg, "all") == 0) {
+				o->keys = (1u << NKEYTYPES) - 1;
+				break;
+			}
+			for (i = 0; i < NKEYTYPES; i++)
+				if (strcmp(optarg, keytypes[i].name) == 0)
+					break;
+			if (i == NKEYTYPES)
+				die_usage();
+			o->keys = 1u << i;
+			break;
+		case 'f':
+			v = strtoull(optarg, &end, 10);
+			if (*end != '\0' || errno != 0 || v > 100000000ULL)
+				die_usage();
+			o->fill = v;
+			break;
+		default:
+			die_usage();
+		}
+	}
+	if (o->home == NULL || optind != argc)
+		die_usage();
+}
+
+static void
+mem_print(const struct instance *in, const char *when, long long certs)
+{
+	long rss, hwm, pid = pid_read(in->fe_pidfile);
+
+	if (pid <= 0 || proc_mem(pid, &rss, &hwm) != 0) {
+		printf("frontend RSS %s: unknown (no process)\n", when);
+		return;
+	}
+	printf("frontend RSS %s: %.1f MiB (peak %.1f MiB), certificates stored: %lld\n", when,
+	    (double)rss * 1024 / BENCH_MIB, (double)hwm * 1024 / BENCH_MIB, certs);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct instance in;
+	struct kt_result res[NKEYTYPES];
+	struct pca_client *setup = NULL, **clients = NULL;
+	struct hsm *hsm = NULL;
+	unsigned i, j, opened = 0, ncores;
+	const struct keytype *fill_kt = NULL;
+	struct kt_result *fill_ca = NULL;
+	double fill_secs = 0;
+	uint64_t t0;
+	int r, rc = 1;
+
+	opts_parse(argc, argv, &o);
+	log_init("bench_issue", LOG_WARNING);
+	memset(res, 0, sizeof(res));
+	if ((ncores = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)) == 0)
+		ncores = 1;
+	if (instance_load(o.home, &in) != 0)
+		goto out;
+	if ((r = pca_client_open(in.endpoint, &in.cr, in.region, BENCH_TIMEOUT_MS, &setup)) != 0) {
+		fprintf(stderr, "bench: connect %s: %s\n", in.endpoint, pca_err_str(r));
+		goto out;
+	}
+
+	/* 1. setup: the CAs, then the leaf CSRs */
+	for (i = 0; i < NKEYTYPES; i++) {
+		if (!(o.keys & (1u << i)))
+			continue;
+		t0 = clock_mono_ns();
+		if (root_ca_create(setup, &keytypes[i], &res[i].ca_arn) != 0)
+			goto out;
+		fprintf(stderr, "bench: %s root CA ACTIVE in %.2f s: %s\n", keytypes[i].name,
+		    secs_since(t0), res[i].ca_arn);
+		for (j = 0; j < BENCH_NCSR; j++)
+			if (leaf_csr_make(&keytypes[i], j, &res[i].csr[j], &res[i].csr_len[j]) != 0)
+				goto out;
+		res[i].ran = 1;
+	}
+
+	/* 2. raw signing: the daemons are idle now (every setup call has
+	 * answered); this process starts on the token only now */
+	sleep_ms(200);
+	if ((r = hsm_open(in.token_uri, &hsm)) != 0) {
+		fprintf(stderr, "bench: hsm_open: %s\n", pca_err_str(r));
+		goto out;
+	}
+	for (i = 0; i < NKEYTYPES; i++)
+		if (res[i].ran && raw_measure(hsm, &keytypes[i], ncores, o.raw_seconds,
+		    &res[i]) != 0)
+			goto out;
+	hsm_close(hsm);
+	hsm = NULL;
+
+	/* the clients: one socket each */
+	if ((clients = calloc(o.clients, sizeof(*clients))) == NULL)
+		goto out;
+	for (; opened < o.clients; opened++) {
+		if ((r = pca_client_open(in.endpoint, &in.cr, in.region, BENCH_TIMEOUT_MS,
+		    &clients[opened])) != 0) {
+			fprintf(stderr, "bench: connect %s: %s\n", in.endpoint, pca_err_str(r));
+			goto out;
+		}
+	}
+	mem_print(&in, "before", db_cert_count(in.db_path));
+
+	/* 3. fill: on the EC CA when there is one (the fastest to sign) */
+	if (o.fill > 0) {
+		for (i = 0; i < NKEYTYPES; i++) {
+			if (res[i].ran && (fill_kt == NULL || keytypes[i].hsm_alg == HSM_KEY_EC_P256)) {
+				fill_kt = &keytypes[i];
+				fill_ca = &res[i];
+			}
+		}
+		fprintf(stderr, "bench: filling with %llu %s certificates...\n",
+		    (unsigned long long)o.fill, fill_kt->name);
+		t0 = clock_mono_ns();
+		r = issue_run(&in, clients, o.clients, fill_kt, fill_ca, 0, o.fill, NULL, 0);
+		fill_secs = secs_since(t0);
+		printf("fill: %llu %s certificates in %.1f s (%.0f/s)%s\n",
+		    (unsigned long long)o.fill, fill_kt->name, fill_secs, (double)o.fill / fill_secs,
+		    r != 0 ? " - INCOMPLETE, too many errors" : "");
+		mem_print(&in, "after fill", db_cert_count(in.db_path));
+		if (r != 0)
+			goto out;
+	}
+
+	/* 4. end to end */
+	for (i = 0; i < NKEYTYPES; i++) {
+		if (!res[i].ran)
+			continue;
+		if (o.warmup > 0 && issue_run(&in, clients, o.clients, &keytypes[i], &res[i],
+		    o.warmup, 0, NULL, 1) != 0)
+			goto out;
+		fprintf(stderr, "bench: %s: %u clients for %.0f s...\n", keytypes[i].name,
+		    o.clients, o.seconds);
+		printf("%s end to end:\n", keytypes[i].name);
+		if (issue_run(&in, clients, o.clients, &keytypes[i], &res[i], o.seconds, 0,
+		    &res[i], 0) != 0)
+			goto out;
+		printf("    %llu issued in %.2f s, %llu errors; cpu per certificate: "
+		    "frontend %.0f us, signer %.0f us, bench %.0f us\n",
+		    (unsigned long long)res[i].issued, res[i].elapsed,
+		    (unsigned long long)res[i].errors, res[i].cpu.fe, res[i].cpu.signer,
+		    res[i].cpu.bench);
+		printf("    raw token: %.0f sign/s with %u threads (%.0f with 1); "
+		    "verify-after-sign %.1f us\n", res[i].raw_rate, res[i].raw_threads,
+		    res[i].raw_rate1, res[i].verify_us);
+	}
+
+	/* the table */
+	printf("\n%-14s %7s %9s %7s %7s %7s %8s %10s %6s %7s\n", "key", "clients", "issued/s",
+	    "p50 ms", "p90 ms", "p99 ms", "max ms", "raw sign/s", "ratio", "target");
+	for (i = 0; i < NKEYTYPES; i++) {
+		if (!res[i].ran)
+			continue;
+		printf("%-14s %7u %9.0f %7.2f %7.2f %7.2f %8.2f %10.0f %6.2f %5s%.1f%s\n",
+		    keytypes[i].name, o.clients, res[i].rate, res[i].lat.p50, res[i].lat.p90,
+		    res[i].lat.p99, res[i].lat.max, res[i].raw_rate,
+		    res[i].raw_rate > 0 ? res[i].rate / res[i].raw_rate : 0, ">=",
+		    keytypes[i].target,
+		    res[i].raw_rate > 0 && res[i].rate / res[i].raw_rate >= keytypes[i].target ?
+		    "" : " (below)");
+	}
+	if (o.fill > 0)
+		printf("fill: %llu certificates in %.1f s (%.0f/s)\n", (unsigned long long)o.fill,
+		    fill_secs, (double)o.fill / fill_secs);
+	mem_print(&in, "after", db_cert_count(in.db_path));
+	rc = 0;
+ out:
+	if (hsm != NULL)
+		hsm_close(hsm);
+	for (i = 0; i < opened; i++)
+		pca_client_close(clients[i]);
+	free(clients);
+	pca_client_close(setup);
+	for (i = 0; i < NKEYTYPES; i++) {
+		free(res[i].ca_arn);
+		for (j = 0; j < BENCH_NCSR; j++)
+			free(res[i].csr[j]);
+	}
+	creds_clear(&in.cr);
+	return rc;
+}
