@@ -557,9 +557,14 @@ sh_string(struct sh_parser *p, const char *s, size_t n)
 
 	/* bytes for now: UTF-8 is checked once the member's type is known
 	 * (a fileb:// blob need not be text) */
-	if (p->resolve && (strncmp(s, "file://", 7) == 0 ||
-	    strncmp(s, "fileb://", 8) == 0)) {
-		char *path = strndup(s, n);
+	/* s need not be NUL-terminated: compare and copy within n bytes */
+	if (p->resolve && ((n >= 7 && memcmp(s, "file://", 7) == 0) ||
+	    (n >= 8 && memcmp(s, "fileb://", 8) == 0))) {
+		char *path = malloc(n + 1);
+		if (path != NULL) {
+			memcpy(path, s, n);
+			path[n] = '\0';
+		}
 		p->hard = 1;	/* until it worked: no backtracking over these */
 		if (path == NULL) {
 			cli_err(p->err, p->errlen, "Out of memory");
@@ -601,6 +606,7 @@ sh_plain_value(struct sh_parser *p, size_t start, size_t end)
 	}
 	while (o > 0 && cli_is_space((unsigned char)tmp[o - 1]))
 		o--;
+	tmp[o] = '\0';
 	v = sh_string(p, tmp, o);
 	free(tmp);
 	return v;
@@ -1164,9 +1170,11 @@ cli_scalar(struct cli_ctx *c, const ProtobufCFieldDescriptor *f, const char *s,
 		break;
 	case PROTOBUF_C_TYPE_FLOAT:
 	case PROTOBUF_C_TYPE_DOUBLE: {
-		char *tmp = strndup(s, n);
+		char *tmp = malloc(n + 1);	/* s is not NUL-terminated */
 		if (tmp == NULL)
 			break;
+		memcpy(tmp, s, n);
+		tmp[n] = '\0';
 		r = f->type == PROTOBUF_C_TYPE_DOUBLE ? cli_parse_timestamp(tmp, &dv) : -1;
 		if (r != 0 && f->type == PROTOBUF_C_TYPE_FLOAT) {
 			char *end;

@@ -208,9 +208,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	r = signer_serve(&s);
-	wire_term();
-	pthread_cancel(sig_th);
+	/* wake the signal thread if no signal came (serve failed); never
+	 * cancel it: it may be inside nn_term() holding nanomsg's lock */
+	pthread_kill(sig_th, SIGTERM);
 	pthread_join(sig_th, NULL);
+	wire_term();
 	pthread_join(sup_th, NULL);
 	rc = r == 0 ? 0 : 1;
 	log_info("stopped: %llu requests, %llu failed, %llu malformed",
