@@ -52,6 +52,15 @@ auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *ca
 		    "The request timestamp is not of the form YYYYMMDDTHHMMSSZ.");
 	if (sigv4_check_window(ts, now, why, sizeof(why)) != 0)
 		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen, why);
+	/*
+	 * The nonces seen before a restart are gone with the process, so a
+	 * request signed before this frontend started could be a replay, or
+	 * one nanomsg resent after the restart that the previous process
+	 * already carried out. Refuse it; the window refuses the rest.
+	 */
+	if (ts < fe->started_at)
+		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen,
+		    "The request was signed before the service started; sign it again.");
 	r = store_access_key_get(fe->store, req->access_key_id, &key);
 	if (r == PCA_ERR_NOT_FOUND || (r == 0 && !key.active)) {
 		rc = fail(exc, EXC_UNRECOGNIZED_CLIENT, msg, msglen,

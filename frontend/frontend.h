@@ -42,6 +42,7 @@ struct frontend {
 	struct store		*store;
 	struct nonce_cache	*nonces;
 	struct serial_pool	*serials;
+	int64_t			 started_at;	/* real clock at start */
 	atomic_ullong		 n_requests;
 	atomic_ullong		 n_errors;
 };

@@ -170,6 +170,7 @@ main(int argc, char **argv)
 		log_error_fr(r, "open %s", fe.cfg.database);
 		goto out;
 	}
+	fe.started_at = clock_real();
 	if ((r = nonce_cache_new(NONCE_CACHE_MAX, &fe.nonces)) != 0 ||
 	    (r = serial_pool_new(&fe.serials)) != 0) {
 		log_error_fr(r, "start");

@@ -10,8 +10,9 @@ HSMCA_PACKAGES=(
 	libnanomsg-dev libsqlite3-dev libjansson-dev
 	# run: the token and its tools
 	p11-kit softhsm2 libsofthsm2 openssl
-	# tests: pkcs11-tool (opensc), jq (reading JSON output), clang (fuzz targets)
-	opensc jq clang procps
+	# tests: pkcs11-tool (opensc), jq (reading JSON output), sqlite3 (looking
+	# into the database), clang (fuzz targets)
+	opensc jq sqlite3 clang procps
 )
 
 deps_missing() {
