@@ -16,6 +16,7 @@
  * they are: codec_json_to_msg() refuses them with botocore's message.
  */
 #include "cli_args.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,46 +78,6 @@ cli_is_space(unsigned char c)
 	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
 }
 
-static int
-cli_utf8_valid(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else
-			return 0;
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
 
 /* ---- flag names: botocore.xform_name(name, '-') -------------------------- */
 
@@ -364,7 +325,7 @@ cli_param_value(const char *arg, char **out, size_t *len, char *err,
 	if (cli_file_read(arg, path, &data, &n, err, errlen) != 0)
 		goto out;
 	if (text) {
-		if (!cli_utf8_valid(data, n)) {
+		if (!utf8_valid(data, n, NULL)) {
 			cli_err(err, errlen, "Unable to load paramfile (%s), text "
 			    "contents could not be decoded.  If this is a binary file, "
 			    "please use the fileb:// prefix instead of the file:// "
@@ -1327,7 +1288,7 @@ cli_check_text(struct cli_ctx *c, const json_t *v)
 	size_t i;
 
 	if (json_is_string(v)) {
-		if (!cli_utf8_valid(json_string_value(v), json_string_length(v)))
+		if (!utf8_valid(json_string_value(v), json_string_length(v), NULL))
 			return cli_param_error(c, "the value is not valid UTF-8 text "
 			    "(use fileb:// only for blob parameters)");
 		return 0;
