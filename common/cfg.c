@@ -346,7 +346,9 @@ cfg_load(const char *path, const struct cfg_key *keys, size_t nkeys,
 			snprintf(err, errlen, "%s: too many lines", path);
 			goto out;
 		}
-		if ((size_t)n > CFG_LINE_MAX) {
+		/* the limit is on the text; its newline does not count, so a
+		 * line cfg_dump() writes back loads again */
+		if ((size_t)n - (n > 0 && line[n - 1] == '\n') > CFG_LINE_MAX) {
 			snprintf(err, errlen, "%s:%u: line longer than %d bytes", path, lineno,
 			    CFG_LINE_MAX);
 			goto out;

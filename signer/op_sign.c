@@ -53,6 +53,21 @@ sign_and_assemble(struct signer_worker *w, const struct hsm_key *k,
 	return r;
 }
 
+/* Refuse a signing algorithm of the other key family with its own words. */
+static int
+sig_alg_fits(const struct hsm_key *k, Pca__Signer__SigAlg sig_alg, char *why, size_t whylen)
+{
+	uint8_t *alg = NULL;
+	size_t alg_len = 0;
+	int md_nid = 0, r;
+
+	r = tbs_sig_alg(sig_alg, hsm_key_public(k), &alg, &alg_len, &md_nid);
+	free(alg);
+	if (r != 0)
+		snprintf(why, whylen, "signing algorithm %d does not fit the CA key", (int)sig_alg);
+	return r;
+}
+
 int
 op_sign_csr(struct signer_worker *w, const Pca__Signer__Request *req,
     Pca__Signer__Response *resp, char *why, size_t whylen)
@@ -69,7 +84,8 @@ op_sign_csr(struct signer_worker *w, const Pca__Signer__Request *req,
 		snprintf(why, whylen, "no such key");
 		return PCA_ERR_NOT_FOUND;
 	}
-	if ((r = policy_check_csr(w->signer->policy, c, why, whylen)) != 0)
+	if ((r = policy_check_csr(w->signer->policy, c, why, whylen)) != 0 ||
+	    (r = sig_alg_fits(k, c->sig_alg, why, whylen)) != 0)
 		goto out;
 	if ((r = tbs_csr_build(c, hsm_key_public(k), &tbs, &tbs_len)) != 0) {
 		snprintf(why, whylen, "CSR fields do not encode");
@@ -137,7 +153,8 @@ op_sign_cert(struct signer_worker *w, const Pca__Signer__Request *req,
 			goto out;
 		}
 	}
-	if ((r = policy_check_cert(w->signer->policy, c, issuer, clock_now(), why, whylen)) != 0)
+	if ((r = policy_check_cert(w->signer->policy, c, issuer, clock_now(), why, whylen)) != 0 ||
+	    (r = sig_alg_fits(k, c->sig_alg, why, whylen)) != 0)
 		goto out;
 	if ((r = request_digest(c, d)) != 0)
 		goto out;

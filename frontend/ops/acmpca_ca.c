@@ -338,8 +338,11 @@ acmpca_list_certificate_authorities(struct op_ctx *ctx, const ProtobufCMessage *
 	if (in->has_resource_owner && in->resource_owner == OWNER(OTHER_ACCOUNTS))
 		return 0;
 	/* one more than the page tells whether a next page exists */
-	if ((r = store_ca_list(ctx->fe->store, ctx->caller->account_id, in->next_token,
-	    limit + 1, &cas, &n)) != 0)
+	r = store_ca_list(ctx->fe->store, ctx->caller->account_id, in->next_token,
+	    limit + 1, &cas, &n);
+	if (r == PCA_ERR_INVALID)	/* not a CA of this account */
+		return op_fail(ctx, EXC_INVALID_NEXT_TOKEN, "The token is not valid.");
+	if (r != 0)
 		return fail_store(ctx, r, "certificate authorities");
 	if ((out->certificate_authorities = calloc(n > 0 ? n : 1, sizeof(void *))) == NULL) {
 		store_ca_list_free(cas, n);

@@ -359,6 +359,15 @@ test_states_and_arns(void)
 	snprintf(arn, sizeof(arn), "arn:aws:acm-pca:eu-west-1:%s", strstr(root_arn, "us-east-1:") + 10);
 	dr.certificate_authority_arn = arn;
 	fx_call_err(admin, "DescribeCertificateAuthority", &dr.base, "ResourceNotFoundException");
+	{
+		/* a NextToken shaped like one but naming no CA of ours (found by
+		 * the api_envelope fuzzer: it was an InternalFailure) */
+		Pca__Api__AcmPca__ListCertificateAuthoritiesRequest lr =
+		    PCA__API__ACM_PCA__LIST_CERTIFICATE_AUTHORITIES_REQUEST__INIT;
+		lr.next_token = "05555555-2222-4333-8444-000000000001";
+		fx_call_err(admin, "ListCertificateAuthorities", &lr.base,
+		    "InvalidNextTokenException");
+	}
 	free(csr);
 	still_serving();
 }

@@ -18,6 +18,8 @@
 #define NOW	1767225600LL	/* 2026-01-01T00:00:00Z, the service clock */
 #define DAY	86400LL
 
+static const char *write_policy(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static const char *
 write_policy(const char *fmt, ...)
 {
