@@ -32,7 +32,8 @@
  * built once per thread, answers are only checked for an ARN.
  *
  * Exit status: 0 when every phase ran (errors inside a phase are counted
- * and printed), 1 when setup failed, 2 on bad usage.
+ * and printed), 1 when setup failed or a fill gave up after too many
+ * errors, 2 on bad usage.
  */
 #include "acm_pca.pb-c.h"
 #include "clock.h"
@@ -85,7 +86,6 @@ struct keytype {
 	const char	*name;
 	int		 key_alg;	/* acm-pca KeyAlgorithm */
 	int		 sig_alg;	/* acm-pca SigningAlgorithm */
-	const char	*sig_name;
 	enum hsm_key_alg hsm_alg;
 	double		 target;	/* end-to-end / raw */
 	uint8_t		 raw_id[HSM_KEY_ID_LEN];	/* the temporary raw key */
@@ -93,11 +93,11 @@ struct keytype {
 
 static const struct keytype keytypes[] = {
 	{ "RSA_2048", API(KEY_ALGORITHM__KeyAlgorithm_RSA_2048),
-	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHRSA), "SHA256WITHRSA",
+	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHRSA),
 	  HSM_KEY_RSA_2048, 0.8,
 	  { 'h', 's', 'm', 'c', 'a', '-', 'b', 'e', 'n', 'c', 'h', '-', 'r', 'a', 'w', 1 } },
 	{ "EC_prime256v1", API(KEY_ALGORITHM__KeyAlgorithm_EC_prime256v1),
-	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHECDSA), "SHA256WITHECDSA",
+	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHECDSA),
 	  HSM_KEY_EC_P256, 0.3,
 	  { 'h', 's', 'm', 'c', 'a', '-', 'b', 'e', 'n', 'c', 'h', '-', 'r', 'a', 'w', 4 } },
 };
@@ -129,9 +129,11 @@ struct lat {
 	double		 p50, p90, p99, max;
 };
 
-/* CPU seconds spent by each process, for per-certificate costs. */
+/* CPU seconds spent by each process, for per-certificate costs, and by
+ * the whole machine (busy, of all cores), to tell others' load apart. */
 struct cpu {
 	double		 fe, signer, bench;
+	double		 machine;
 };
 
 /* The results for one key type. */
@@ -144,11 +146,14 @@ struct kt_result {
 	double		 raw_rate1;	/* signatures/s, one thread */
 	double		 verify_us;	/* one local verification */
 	unsigned	 raw_threads;
+	double		 raw_others;	/* share of the cores others used meanwhile */
 	double		 rate;		/* issued/s end to end */
 	uint64_t	 issued, errors;
 	double		 elapsed;
 	struct lat	 lat;
 	struct cpu	 cpu;		/* per certificate, microseconds */
+	double		 busy;		/* share of all cores busy */
+	double		 others;	/* share of all cores used by other processes */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -278,12 +283,32 @@ self_cpu(void)
 	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
+static double
+machine_cpu(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f;
+	int n;
+
+	if ((f = fopen("/proc/stat", "r")) == NULL)
+		return -1;
+	/* cpu user nice system idle iowait irq softirq steal */
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+	    &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return -1;
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void
 cpu_sample(const struct instance *in, struct cpu *c)
 {
 	c->fe = proc_cpu(pid_read(in->fe_pidfile));
 	c->signer = proc_cpu(pid_read(in->signer_pidfile));
 	c->bench = self_cpu();
+	c->machine = machine_cpu();
 }
 
 /* Issued certificates in the database (a read-only look; WAL lets it run
@@ -548,13 +573,15 @@ raw_main(void *arg)
 }
 
 /* Signatures per second from nthreads threads over secs seconds, -1 on
- * failure. */
+ * failure; *others: the share of all cores other processes used meanwhile
+ * (the daemons are idle, so anyone but us). */
 static double
-raw_run(struct raw_thread *ts, unsigned nthreads, double secs)
+raw_run(struct raw_thread *ts, unsigned nthreads, double secs, double *others)
 {
 	pthread_barrier_t start;
+	double m0, s0, m1, s1, el;
 	uint64_t t0, total = 0;
-	unsigned i, started = 0;
+	unsigned i;
 	int failed = 0;
 
 	if (pthread_barrier_init(&start, NULL, nthreads + 1) != 0)
@@ -565,14 +592,15 @@ raw_run(struct raw_thread *ts, unsigned nthreads, double secs)
 		ts[i].r = 0;
 	}
 	/* the deadline is set just before the release; threads are waiting */
-	for (; started < nthreads; started++)
-		if (pthread_create(&ts[started].th, NULL, raw_main, &ts[started]) != 0)
-			break;
-	if (started < nthreads) {
-		/* cannot release a barrier short of threads: run none */
-		fprintf(stderr, "bench: pthread_create failed\n");
-		exit(1);
+	for (i = 0; i < nthreads; i++) {
+		if (pthread_create(&ts[i].th, NULL, raw_main, &ts[i]) != 0) {
+			/* a barrier short of threads never opens */
+			fprintf(stderr, "bench: pthread_create failed\n");
+			exit(1);
+		}
 	}
+	m0 = machine_cpu();
+	s0 = self_cpu();
 	t0 = clock_mono_ns();
 	for (i = 0; i < nthreads; i++)
 		ts[i].deadline = t0 + (uint64_t)(secs * 1e9);
@@ -585,8 +613,13 @@ raw_run(struct raw_thread *ts, unsigned nthreads, double secs)
 			failed = 1;
 		}
 	}
+	el = secs_since(t0);
+	m1 = machine_cpu();
+	s1 = self_cpu();
+	*others = m0 >= 0 && m1 - m0 > s1 - s0 ?
+	    ((m1 - m0) - (s1 - s0)) / (el * (double)sysconf(_SC_NPROCESSORS_ONLN)) : 0;
 	pthread_barrier_destroy(&start);
-	return failed ? -1 : (double)total / secs_since(t0);
+	return failed ? -1 : (double)total / el;
 }
 
 /* Time one local verification of a signature by pub (what the signer does
@@ -624,6 +657,7 @@ raw_measure(struct hsm *hsm, const struct keytype *kt, unsigned ncores, double s
 	const struct hsm_key *key = NULL;
 	uint8_t data[BENCH_TBS_LEN], *sig = NULL;
 	size_t siglen = 0;
+	double others1 = 0;
 	unsigned i, opened = 0;
 	uint64_t t0;
 	int r, rc = -1, have_key = 0;
@@ -666,11 +700,14 @@ raw_measure(struct hsm *hsm, const struct keytype *kt, unsigned ncores, double s
 		ts[i].data = data;
 	}
 	res->raw_threads = ncores;
-	if ((res->raw_rate = raw_run(ts, ncores, secs)) < 0 ||
-	    (res->raw_rate1 = raw_run(ts, 1, secs / 2)) < 0)
+	if ((res->raw_rate = raw_run(ts, ncores, secs, &res->raw_others)) < 0 ||
+	    (res->raw_rate1 = raw_run(ts, 1, secs / 2, &others1)) < 0)
 		goto out;
+	if (others1 > res->raw_others)
+		res->raw_others = others1;
 	fprintf(stderr, "bench: %s raw: %.0f sign/s with %u threads, %.0f with 1; "
-	    "verify %.1f us\n", kt->name, res->raw_rate, ncores, res->raw_rate1, res->verify_us);
+	    "verify %.1f us; other processes used %.0f%% of the cores\n", kt->name,
+	    res->raw_rate, ncores, res->raw_rate1, res->verify_us, res->raw_others * 100);
 	rc = 0;
  out:
 	if (have_key && (r = hsm_key_destroy(ts[0].sess, kt->raw_id)) != 0) {
@@ -715,6 +752,8 @@ struct issue_phase {
 	uint64_t		 deadline;	/* 0: until tickets run out */
 	atomic_int_fast64_t	 tickets;	/* certificates still to issue */
 	atomic_uint_fast64_t	 errors;
+	atomic_uint_fast64_t	 issued;	/* for the fill's progress */
+	atomic_uint		 running;	/* threads not finished */
 	int			 record;	/* keep latencies */
 	pthread_barrier_t	 start;
 };
@@ -738,7 +777,8 @@ err_note(struct issue_thread *t, const struct pca_error *e)
 		i = t->nerr++;
 	if (t->err[i].n == 0) {
 		snprintf(t->err[i].code, sizeof(t->err[i].code), "%s", e->code);
-		snprintf(t->err[i].message, sizeof(t->err[i].message), "%s", e->message);
+		snprintf(t->err[i].message, sizeof(t->err[i].message), "%.*s",
+		    (int)sizeof(t->err[i].message) - 1, e->message);
 	}
 	t->err[i].n++;
 }
@@ -796,13 +836,10 @@ issue_main(void *arg)
 			err_note(t, &err);
 			if (ph->deadline == 0)
 				atomic_fetch_add(&ph->tickets, 1);	/* try it again */
-			if (strcmp(err.code, "RequestTimeout") == 0) {
-				/* a REQ socket that timed out is still usable, but
-				 * say it once: the service is probably gone */
-				if (t->errors == 1)
-					fprintf(stderr, "bench: client %u: %s\n", t->index,
-					    err.message);
-			}
+			/* the next send cancels a timed-out request: the
+			 * client stays usable; say it once per client */
+			if (strcmp(err.code, "RequestTimeout") == 0 && t->errors == 1)
+				fprintf(stderr, "bench: client %u: %s\n", t->index, err.message);
 			continue;
 		}
 		t1 = clock_mono_ns();
@@ -817,13 +854,13 @@ issue_main(void *arg)
 				atomic_fetch_add(&ph->tickets, 1);
 		} else {
 			t->issued++;
-			if (ph->record) {
+			atomic_fetch_add(&ph->issued, 1);
+			if (ph->record && !t->nomem) {
 				if (t->nlat == t->caplat) {
 					size_t cap = t->caplat ? 2 * t->caplat : 4096;
 					uint32_t *p = realloc(t->lat_us, cap * sizeof(*p));
 					if (p == NULL) {
-						t->nomem = 1;
-						ph->record = 0;
+						t->nomem = 1;	/* latencies incomplete */
 					} else {
 						t->lat_us = p;
 						t->caplat = cap;
@@ -837,6 +874,7 @@ issue_main(void *arg)
 		}
 		protobuf_c_message_free_unpacked(out, NULL);
 	}
+	atomic_fetch_sub(&ph->running, 1);
 	return NULL;
 }
 
@@ -912,6 +950,8 @@ issue_run(const struct instance *in, struct pca_client **clients, unsigned nclie
 	ph.record = res != NULL;
 	atomic_init(&ph.tickets, secs > 0 ? 0 : (int_fast64_t)count);
 	atomic_init(&ph.errors, 0);
+	atomic_init(&ph.issued, 0);
+	atomic_init(&ph.running, nclients);
 	if ((ts = calloc(nclients, sizeof(*ts))) == NULL ||
 	    pthread_barrier_init(&ph.start, NULL, nclients + 1) != 0) {
 		free(ts);
@@ -930,6 +970,17 @@ issue_run(const struct instance *in, struct pca_client **clients, unsigned nclie
 	t0 = clock_mono_ns();
 	ph.deadline = secs > 0 ? t0 + (uint64_t)(secs * 1e9) : 0;
 	pthread_barrier_wait(&ph.start);
+	if (secs <= 0 && !quiet) {
+		/* a long fill says how far it got every 10 seconds */
+		unsigned ticks = 0;
+		while (atomic_load(&ph.running) > 0) {
+			sleep_ms(100);
+			if (++ticks % 100 == 0)
+				fprintf(stderr, "bench: %llu/%llu issued after %.0f s\n",
+				    (unsigned long long)atomic_load(&ph.issued),
+				    (unsigned long long)count, secs_since(t0));
+		}
+	}
 	for (i = 0; i < nclients; i++) {
 		pthread_join(ts[i].th, NULL);
 		issued += ts[i].issued;
@@ -967,6 +1018,14 @@ issue_run(const struct instance *in, struct pca_client **clients, unsigned nclie
 			res->cpu.signer = c0.signer >= 0 && c1.signer >= 0 ?
 			    (c1.signer - c0.signer) * 1e6 / issued : -1;
 			res->cpu.bench = (c1.bench - c0.bench) * 1e6 / issued;
+		}
+		if (c0.machine >= 0 && c1.machine >= 0 && c0.fe >= 0 && c0.signer >= 0) {
+			double cores = (double)sysconf(_SC_NPROCESSORS_ONLN);
+			double busy = c1.machine - c0.machine;
+			double ours = (c1.fe - c0.fe) + (c1.signer - c0.signer) +
+			    (c1.bench - c0.bench);
+			res->busy = busy / (res->elapsed * cores);
+			res->others = busy > ours ? (busy - ours) / (res->elapsed * cores) : 0;
 		}
 	}
 	rc = count > 0 && secs <= 0 && issued < count ? -1 : 0;
@@ -1086,6 +1145,8 @@ main(int argc, char **argv)
 	int r, rc = 1;
 
 	opts_parse(argc, argv, &o);
+	/* results and progress (stderr) interleave in order when piped */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init("bench_issue", LOG_WARNING);
 	memset(res, 0, sizeof(res));
 	if ((ncores = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)) == 0)
@@ -1177,9 +1238,13 @@ main(int argc, char **argv)
 		    (unsigned long long)res[i].issued, res[i].elapsed,
 		    (unsigned long long)res[i].errors, res[i].cpu.fe, res[i].cpu.signer,
 		    res[i].cpu.bench);
-		printf("    raw token: %.0f sign/s with %u threads (%.0f with 1); "
-		    "verify-after-sign %.1f us\n", res[i].raw_rate, res[i].raw_threads,
-		    res[i].raw_rate1, res[i].verify_us);
+		printf("    cores busy %.0f%%, by other processes %.0f%%%s\n", res[i].busy * 100,
+		    res[i].others * 100, res[i].others > 0.10 ?
+		    " - the machine is not idle: figures are low" : "");
+		printf("    raw token: %.0f sign/s with %u threads (%.0f with 1), other processes "
+		    "%.0f%%%s; verify-after-sign %.1f us\n", res[i].raw_rate, res[i].raw_threads,
+		    res[i].raw_rate1, res[i].raw_others * 100, res[i].raw_others > 0.10 ?
+		    " (not idle: low)" : "", res[i].verify_us);
 	}
 
 	/* the table */
