@@ -45,6 +45,27 @@ MODELS = os.path.join(TOP, 'spec', 'models')
 SERVICES = [
     ('acm-pca', 'botocore-1.43.11/acm-pca.service-2.json', None),
     ('hsmca', 'hsmca.service-2.json', None),
+    ('organizations', 'organizations.service-2.json', [
+        'CreateOrganization', 'DescribeOrganization', 'DeleteOrganization',
+        'CreateAccount', 'DescribeCreateAccountStatus', 'DescribeAccount', 'ListAccounts',
+        'ListAccountsForParent', 'MoveAccount', 'RemoveAccountFromOrganization',
+        'LeaveOrganization', 'ListRoots', 'ListParents', 'ListChildren',
+        'CreateOrganizationalUnit', 'DescribeOrganizationalUnit', 'DeleteOrganizationalUnit',
+        'UpdateOrganizationalUnit', 'ListOrganizationalUnitsForParent',
+        'InviteAccountToOrganization', 'AcceptHandshake', 'DeclineHandshake',
+        'CancelHandshake', 'DescribeHandshake', 'ListHandshakesForAccount',
+        'ListHandshakesForOrganization']),
+    ('iam', 'iam.service-2.json', [
+        'CreateUser', 'GetUser', 'DeleteUser', 'ListUsers',
+        'CreateAccessKey', 'DeleteAccessKey', 'ListAccessKeys', 'UpdateAccessKey',
+        'PutUserPolicy', 'GetUserPolicy', 'DeleteUserPolicy', 'ListUserPolicies',
+        'AttachUserPolicy', 'DetachUserPolicy', 'ListAttachedUserPolicies',
+        'CreateRole', 'GetRole', 'DeleteRole', 'ListRoles', 'UpdateAssumeRolePolicy',
+        'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'ListRolePolicies',
+        'AttachRolePolicy', 'DetachRolePolicy', 'ListAttachedRolePolicies',
+        'CreateServiceLinkedRole', 'DeleteServiceLinkedRole',
+        'GetPolicy', 'GetPolicyVersion', 'ListPolicies']),
+    ('sts', 'sts.service-2.json', ['AssumeRole', 'GetCallerIdentity']),
 ]
 
 
