@@ -13,6 +13,9 @@
  *     P-384), so requests in the corpus name keys that exist;
  *   - for each key, its SPKI and a self-signed CA certificate that the
  *     signer itself made at start (the issuer of end-entity requests);
+ *   - an issuer cache (issuer_cache.h), as pca-signer has, kept across
+ *     inputs: an issuer certificate served from it must get the answer a
+ *     fresh parse would;
  *   - the signer's policy: the defaults, except that key-algorithms is
  *     empty (generate_key is refused by policy: key generation takes
  *     seconds and would change the token) and two passthrough extension
@@ -42,6 +45,7 @@
  */
 #include "fuzz_util.h"
 #include "hsm.h"
+#include "issuer_cache.h"
 #include "policy.h"
 #include "sign_cache.h"
 #include "signer.h"
@@ -111,6 +115,7 @@ fx_cleanup(void)
 	hsm_close(gl_fx.signer.hsm);
 	policy_free(gl_fx.signer.policy);
 	sign_cache_free(gl_fx.signer.cache);
+	issuer_cache_free(gl_fx.signer.issuers);
 	memset(&gl_fx.signer, 0, sizeof(gl_fx.signer));
 	fuzz_rmtree(gl_fx.dir);
 }
@@ -210,7 +215,6 @@ fx_setup(void)
 	/* OpenSSL first (a call with opts 0 does nothing): its atexit
 	 * cleanup then runs after ours */
 	FUZZ_CHECK(OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) == 1);
-	atexit(fx_cleanup);
 	fx_path(tokens, sizeof(tokens), "tokens");
 	fx_path(conf, sizeof(conf), "softhsm2.conf");
 	fx_path(so, sizeof(so), "so.pin");
@@ -231,6 +235,15 @@ fx_setup(void)
 	gl_fx.signer.sock = -1;
 	gl_fx.signer.nworkers = 1;
 	FUZZ_CHECK(hsm_open(uri, &gl_fx.signer.hsm) == 0);
+	/* our cleanup only now, after the module is loaded: exit handlers
+	 * run last-registered first, and SoftHSM2's static destructors
+	 * (registered when the module is loaded) free what C_CloseSession
+	 * still reads; registered earlier, fx_cleanup closed its sessions
+	 * after that (a use after free valgrind shows, a crash now and then) */
+	atexit(fx_cleanup);
+	/* issuer certificates parsed once, as pca-signer does; kept across
+	 * inputs (a hit must answer as a miss would) */
+	FUZZ_CHECK(issuer_cache_new(ISSUER_CACHE_CAPACITY, &gl_fx.signer.issuers) == 0);
 	if (policy_load(pol, &gl_fx.signer.policy, err, sizeof(err)) != 0) {
 		fprintf(stderr, "policy: %s\n", err);
 		abort();
@@ -447,8 +460,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	handle(data, size, req);
 	handle_down(data, size, req);
 	if (req != NULL && substitute(req, &save_spki, &save_issuer)) {
+		Pca__Signer__Request *req2;
+
+		/* protobuf-c packs some messages it will not unpack (an
+		 * unknown field it kept, say): the answer is checked against
+		 * what the new bytes decode to */
 		re = req_pack(req, &re_len);
-		handle(re, re_len, req);
+		req2 = pca__signer__request__unpack(NULL, re_len, re);
+		handle(re, re_len, req2);
+		if (req2 != NULL)
+			pca__signer__request__free_unpacked(req2, NULL);
 		free(re);
 		req->sign_cert->subject_public_key = save_spki;
 		req->sign_cert->issuer_certificate = save_issuer;
