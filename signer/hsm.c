@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "log.h"
 #include "wipe.h"
+#include "x509util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +58,8 @@ struct hsm_key {
 	uint8_t			 id[HSM_KEY_ID_LEN];
 	enum hsm_key_alg	 alg;
 	EVP_PKEY		*pub;
+	uint8_t			*spki;		/* DER SubjectPublicKeyInfo of pub */
+	size_t			 spki_len;
 	size_t			 sig_len;	/* raw C_Sign answer */
 	/* guarded by hsm->keys_lock: handles change after a reconnect */
 	CK_OBJECT_HANDLE	 priv_h;
@@ -862,7 +865,38 @@ key_free(struct hsm_key *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->pub);
+	free(k->spki);
 	free(k);
+}
+
+/*
+ * A table entry for a key pair read from the token: takes pub. The DER
+ * SubjectPublicKeyInfo is encoded here, once per key: OpenSSL 3.0's
+ * encoder costs ~100 us, and the signer compares keys by these bytes on
+ * every request.
+ */
+static CK_RV
+key_new(const uint8_t *id, const struct key_alg *ka, EVP_PKEY **pub,
+    CK_OBJECT_HANDLE priv_h, CK_OBJECT_HANDLE pub_h, struct hsm_key **out)
+{
+	struct hsm_key *k;
+
+	*out = NULL;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return CKR_HOST_MEMORY;
+	if (x509_pkey_to_spki(*pub, &k->spki, &k->spki_len) != 0) {
+		free(k);
+		return CKR_HOST_MEMORY;
+	}
+	memcpy(k->id, id, HSM_KEY_ID_LEN);
+	k->alg = ka->alg;
+	k->sig_len = sig_len_for(ka);
+	k->pub = *pub;
+	*pub = NULL;
+	k->priv_h = priv_h;
+	k->pub_h = pub_h;
+	*out = k;
+	return CKR_OK;
 }
 
 /* One of our objects found on the token, before it joins the table. */
@@ -1013,17 +1047,8 @@ keys_load(struct hsm *hsm, CK_SESSION_HANDLE h)
 			goto out;
 		if (skip)
 			continue;
-		if ((k = calloc(1, sizeof(*k))) == NULL) {
-			rv = CKR_HOST_MEMORY;
+		if ((rv = key_new(privs[i].id, ka, &pub, privs[i].h, pub_h, &k)) != CKR_OK)
 			goto out;
-		}
-		memcpy(k->id, privs[i].id, HSM_KEY_ID_LEN);
-		k->alg = ka->alg;
-		k->sig_len = sig_len_for(ka);
-		k->pub = pub;
-		pub = NULL;
-		k->priv_h = privs[i].h;
-		k->pub_h = pub_h;
 		loaded[nloaded++] = k;
 	}
 	/* two key pairs under one id: which one signs is anybody's guess,
@@ -1473,6 +1498,13 @@ hsm_key_public(const struct hsm_key *k)
 }
 
 const uint8_t *
+hsm_key_spki(const struct hsm_key *k, size_t *len)
+{
+	*len = k->spki_len;
+	return k->spki;
+}
+
+const uint8_t *
 hsm_key_id(const struct hsm_key *k)
 {
 	return k->id;
@@ -1660,17 +1692,10 @@ hsm_key_generate(struct hsm_session *s, const uint8_t *id,
 		r = PCA_ERR_TOKEN;
 		goto out;
 	}
-	if ((k = calloc(1, sizeof(*k))) == NULL) {
+	if (key_new(id, ka, &po.pub, go.priv_h, go.pub_h, &k) != CKR_OK) {
 		r = PCA_ERR_NOMEM;
 		goto out;
 	}
-	memcpy(k->id, id, HSM_KEY_ID_LEN);
-	k->alg = alg;
-	k->sig_len = sig_len_for(ka);
-	k->pub = po.pub;
-	po.pub = NULL;
-	k->priv_h = go.priv_h;
-	k->pub_h = go.pub_h;
 	pthread_rwlock_wrlock(&hsm->keys_lock);
 	/* a session repair in another thread may have re-found the new
 	 * pair already; keep one entry per id */

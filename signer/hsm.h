@@ -82,6 +82,10 @@ size_t hsm_key_count(struct hsm *hsm);
 enum hsm_key_alg hsm_key_alg(const struct hsm_key *k);
 /* the public key (borrowed; lives as long as the hsm) */
 EVP_PKEY *hsm_key_public(const struct hsm_key *k);
+/* the DER SubjectPublicKeyInfo of that key (borrowed; lives as long as the
+ * hsm), encoded once when the key was found or made: compare keys by these
+ * bytes rather than by decoding or encoding one per request */
+const uint8_t *hsm_key_spki(const struct hsm_key *k, size_t *len);
 const uint8_t *hsm_key_id(const struct hsm_key *k);
 
 /*

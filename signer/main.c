@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "hsm.h"
+#include "issuer_cache.h"
 #include "log.h"
 #include "policy.h"
 #include "sign_cache.h"
@@ -192,6 +193,7 @@ main(int argc, char **argv)
 	if (s.nworkers == 0)
 		s.nworkers = 1;
 	if ((r = sign_cache_new(&s.cache)) != 0 ||
+	    (r = issuer_cache_new(ISSUER_CACHE_CAPACITY, &s.issuers)) != 0 ||
 	    (r = hsm_open(cfg.token_uri, &s.hsm)) != 0) {
 		log_error_fr(r, "open token");
 		goto out;
@@ -222,6 +224,7 @@ main(int argc, char **argv)
 	wire_close(s.sock);
 	hsm_close(s.hsm);
 	sign_cache_free(s.cache);
+	issuer_cache_free(s.issuers);
 	policy_free(s.policy);
 	cfg_free(signer_cfg_keys, NKEYS, &cfg);
 	return rc;

@@ -6,7 +6,6 @@
 #include "hsm.h"
 #include "log.h"
 #include "policy.h"
-#include "x509util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,16 +23,17 @@ key_id_ok(const ProtobufCBinaryData *id, char *why, size_t whylen)
 	return 1;
 }
 
+/* A copy of the key's SPKI (encoded once, when the key was found). */
 static int
 spki_of(const struct hsm_key *k, ProtobufCBinaryData *out)
 {
-	uint8_t *der = NULL;
+	const uint8_t *spki;
 	size_t len = 0;
-	int r;
 
-	if ((r = x509_pkey_to_spki(hsm_key_public(k), &der, &len)) != 0)
-		return r;
-	out->data = der;
+	spki = hsm_key_spki(k, &len);
+	if ((out->data = malloc(len > 0 ? len : 1)) == NULL)
+		return PCA_ERR_NOMEM;
+	memcpy(out->data, spki, len);
 	out->len = len;
 	return 0;
 }

@@ -7,9 +7,11 @@
 #include "signer.h"
 #include "clock.h"
 #include "hsm.h"
+#include "issuer_cache.h"
 #include "log.h"
 #include "policy.h"
 #include "sign_cache.h"
+#include "spki.h"
 #include "tbs.h"
 
 #include <stdio.h>
@@ -133,7 +135,8 @@ op_sign_cert(struct signer_worker *w, const Pca__Signer__Request *req,
 	const Pca__Signer__SignCertRequest *c = req->sign_cert;
 	Pca__Signer__SignCertResponse *out = NULL;
 	const struct hsm_key *k;
-	const unsigned char *p;
+	struct tbs_signer ca;
+	struct spki subject;
 	X509 *issuer = NULL;
 	uint8_t d[SIGN_CACHE_DIGEST_LEN], *tbs = NULL, *cert = NULL;
 	size_t tbs_len = 0, cert_len = 0;
@@ -144,16 +147,22 @@ op_sign_cert(struct signer_worker *w, const Pca__Signer__Request *req,
 		snprintf(why, whylen, "no such key");
 		return PCA_ERR_NOT_FOUND;
 	}
+	ca.pub = hsm_key_public(k);
+	ca.spki = hsm_key_spki(k, &ca.spki_len);
+	/* read once here, for policy and the TBS alike */
+	spki_read(&subject, c->subject_public_key.data, c->subject_public_key.len);
 	if (c->has_issuer_certificate) {
-		p = c->issuer_certificate.data;
-		if ((issuer = d2i_X509(NULL, &p, (long)c->issuer_certificate.len)) == NULL ||
-		    p != c->issuer_certificate.data + c->issuer_certificate.len) {
+		r = issuer_cache_get(w->signer->issuers, ca.spki, ca.spki_len, ca.pub,
+		    c->issuer_certificate.data, c->issuer_certificate.len, &issuer);
+		if (r == PCA_ERR_INVALID)
 			snprintf(why, whylen, "issuer certificate does not decode");
-			r = PCA_ERR_INVALID;
+		else if (r == PCA_ERR_POLICY)
+			snprintf(why, whylen, "issuer certificate does not carry this CA key");
+		if (r != 0)
 			goto out;
-		}
 	}
-	if ((r = policy_check_cert(w->signer->policy, c, issuer, clock_now(), why, whylen)) != 0 ||
+	if ((r = policy_check_cert(w->signer->policy, c, &subject, issuer, clock_now(),
+	    why, whylen)) != 0 ||
 	    (r = sig_alg_fits(k, c->sig_alg, why, whylen)) != 0)
 		goto out;
 	if ((r = request_digest(c, d)) != 0)
@@ -170,7 +179,7 @@ op_sign_cert(struct signer_worker *w, const Pca__Signer__Request *req,
 		goto out;
 	} else {
 		claimed = 1;
-		if ((r = tbs_cert_build(c, hsm_key_public(k), issuer, &tbs, &tbs_len)) != 0) {
+		if ((r = tbs_cert_build(c, &ca, &subject, issuer, &tbs, &tbs_len)) != 0) {
 			if (why[0] == '\0')
 				snprintf(why, whylen, "certificate fields do not encode");
 			goto out;
@@ -197,6 +206,7 @@ op_sign_cert(struct signer_worker *w, const Pca__Signer__Request *req,
 	if (claimed)
 		sign_cache_abort(w->signer->cache, c->key_id.data, c->key_id.len,
 		    c->serial.data, c->serial.len);
+	spki_clear(&subject);
 	X509_free(issuer);
 	free(tbs);
 	free(cert);

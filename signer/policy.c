@@ -4,12 +4,13 @@
  * The file is read with cfg.c; every word of every list is checked at load
  * time (so a typo is "file:line: ..." at start, not a silent refusal of
  * every request later), then turned into bitmasks the checks read. The
- * checks never trust the frontend's view: keys and times are decoded here
- * from the request itself.
+ * checks never trust the frontend's view: keys and times are read here
+ * from the request itself (keys by spki.c, or decoded by OpenSSL).
  */
 #include "policy.h"
 #include "cfg.h"
 #include "log.h"
+#include "spki.h"
 #include "x509util.h"
 
 #include <stdlib.h>
@@ -331,26 +332,44 @@ policy_sig_alg_check(const struct policy *p, Pca__Signer__SigAlg sig_alg, char *
 	return 0;
 }
 
+/*
+ * Key type, RSA size and curve. Keys of the shapes spki.c reads are judged
+ * from their bytes; the rest are decoded by OpenSSL (spki_pkey), which
+ * judges them as it always did: what does not decode is PCA_ERR_INVALID.
+ */
 static int
-policy_subject_key_check(const struct policy *p, const ProtobufCBinaryData *spki,
+policy_subject_key_check(const struct policy *p, struct spki *subject,
     char *why, size_t whylen)
 {
-	EVP_PKEY *pkey = NULL;
+	EVP_PKEY *pkey = NULL;		/* subject's, when OpenSSL decoded it */
+	const char *curve;
 	char group[64];
-	int r = PCA_ERR_POLICY, bits, nid, i;
+	int r = PCA_ERR_POLICY, type, bits, nid, i;
 
-	if (x509_spki_to_pkey(spki->data, spki->len, &pkey) != 0) {
-		snprintf(why, whylen, "subject public key does not decode");
-		r = PCA_ERR_INVALID;
-		goto out;
+	switch (subject->type) {
+	case SPKI_RSA:
+		type = EVP_PKEY_RSA;
+		break;
+	case SPKI_EC:
+		type = EVP_PKEY_EC;
+		break;
+	case SPKI_OTHER:
+	default:
+		if (spki_pkey(subject, &pkey) != 0) {
+			snprintf(why, whylen, "subject public key does not decode");
+			r = PCA_ERR_INVALID;
+			goto out;
+		}
+		type = EVP_PKEY_get_base_id(pkey);
+		break;
 	}
-	switch (EVP_PKEY_get_base_id(pkey)) {
+	switch (type) {
 	case EVP_PKEY_RSA:
 		if ((p->key_type_mask & (1u << POLICY_KT_RSA)) == 0) {
 			snprintf(why, whylen, "RSA subject keys not allowed by policy");
 			goto out;
 		}
-		bits = EVP_PKEY_get_bits(pkey);
+		bits = pkey == NULL ? (int)subject->rsa_bits : EVP_PKEY_get_bits(pkey);
 		if (bits < 0 || (unsigned long long)bits < p->cfg.min_rsa_bits) {
 			snprintf(why, whylen, "RSA subject key of %d bits, policy minimum %llu",
 			    bits, p->cfg.min_rsa_bits);
@@ -362,28 +381,32 @@ policy_subject_key_check(const struct policy *p, const ProtobufCBinaryData *spki
 			snprintf(why, whylen, "EC subject keys not allowed by policy");
 			goto out;
 		}
-		if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+		if (pkey == NULL) {
+			nid = subject->curve_nid;
+			curve = OBJ_nid2sn(nid);
+		} else if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
 		    group, sizeof(group), NULL)) {
+			nid = OBJ_txt2nid(group);
+			curve = group;
+		} else {
 			snprintf(why, whylen, "EC subject key without a named curve");
 			goto out;
 		}
-		nid = OBJ_txt2nid(group);
 		for (i = 0; policy_curves[i].word != NULL; i++)
 			if (policy_curves[i].value == nid && (p->curve_mask & (1u << i)) != 0)
 				break;
 		if (policy_curves[i].word == NULL) {
-			snprintf(why, whylen, "curve %.32s not allowed by policy", group);
+			snprintf(why, whylen, "curve %.32s not allowed by policy", curve);
 			goto out;
 		}
 		break;
 	default:
 		snprintf(why, whylen, "subject key type %.32s not allowed by policy",
-		    OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)));
+		    OBJ_nid2sn(type));
 		goto out;
 	}
 	r = 0;
  out:
-	EVP_PKEY_free(pkey);
 	ERR_clear_error();
 	return r;
 }
@@ -518,20 +541,23 @@ policy_ext_check(const struct policy *p, const Pca__Signer__SignCertRequest *req
 
 int
 policy_check_cert(const struct policy *p, const Pca__Signer__SignCertRequest *req,
-    X509 *issuer, int64_t now, char *why, size_t whylen)
+    struct spki *subject, X509 *issuer, int64_t now, char *why, size_t whylen)
 {
 	int r;
 
 	if (whylen > 0)
 		why[0] = '\0';
-	return_val_if_fail(p != NULL && req != NULL, PCA_ERR_INTERNAL);
+	return_val_if_fail(p != NULL && req != NULL && subject != NULL, PCA_ERR_INTERNAL);
+	/* subject is what spki_read() made of this request's key */
+	return_val_if_fail(subject->der == req->subject_public_key.data &&
+	    subject->len == req->subject_public_key.len, PCA_ERR_INTERNAL);
 	/* the token's key signs its own root and nothing else unissued */
 	if (issuer == NULL && !req->ca) {
 		snprintf(why, whylen, "a self-signed certificate must be a CA certificate");
 		return PCA_ERR_POLICY;
 	}
 	if ((r = policy_sig_alg_check(p, req->sig_alg, why, whylen)) != 0 ||
-	    (r = policy_subject_key_check(p, &req->subject_public_key, why, whylen)) != 0 ||
+	    (r = policy_subject_key_check(p, subject, why, whylen)) != 0 ||
 	    (r = policy_validity_check(p, req, issuer, now, why, whylen)) != 0 ||
 	    (issuer != NULL && (r = policy_issuer_check(issuer, why, whylen)) != 0) ||
 	    (r = policy_path_check(p, req, issuer, why, whylen)) != 0 ||

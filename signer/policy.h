@@ -30,6 +30,7 @@
 #include "signer.pb-c.h"
 
 struct policy;
+struct spki;
 
 /* path NULL: the defaults above. Errors: PCA_ERR_CONFIG with err set. */
 int policy_load(const char *path, struct policy **out, char *err, size_t errlen) PCA_MUST_CHECK;
@@ -39,8 +40,11 @@ void policy_dump(const struct policy *p, FILE *f);
 int policy_check_keygen(const struct policy *p, enum hsm_key_alg alg,
     char *why, size_t whylen) PCA_MUST_CHECK;
 /*
- * Check a certificate request against the policy, given the issuer (NULL
- * when self-signed) and now (service time, seconds). Checks: signature
+ * Check a certificate request against the policy, given its subject key as
+ * spki_read() read req->subject_public_key (shared with tbs_cert_build, so
+ * the key is decoded at most once per request: only when it is of a shape
+ * spki.c does not read itself), the issuer (NULL when self-signed) and now
+ * (service time, seconds). Checks: signature
  * algorithm allowed; subject key type, RSA size and curve; validity
  * (not_after > not_before, within max days, not_before no earlier than now -
  * max-backdate, not_after within the issuer's notAfter); CA certificates:
@@ -53,7 +57,7 @@ int policy_check_keygen(const struct policy *p, enum hsm_key_alg alg,
  * certificate it issues.
  */
 int policy_check_cert(const struct policy *p, const Pca__Signer__SignCertRequest *req,
-    X509 *issuer, int64_t now, char *why, size_t whylen) PCA_MUST_CHECK;
+    struct spki *subject, X509 *issuer, int64_t now, char *why, size_t whylen) PCA_MUST_CHECK;
 int policy_check_csr(const struct policy *p, const Pca__Signer__SignCsrRequest *req,
     char *why, size_t whylen) PCA_MUST_CHECK;
 

@@ -20,6 +20,7 @@
 
 struct hsm;
 struct hsm_session;
+struct issuer_cache;
 struct policy;
 struct sign_cache;
 
@@ -35,6 +36,7 @@ struct signer {
 	struct hsm		*hsm;
 	struct policy		*policy;
 	struct sign_cache	*cache;
+	struct issuer_cache	*issuers;	/* NULL: parse every time */
 	int			 sock;
 	unsigned		 nworkers;
 	atomic_ullong		 n_requests;

@@ -4,12 +4,17 @@
  *
  * Every field from the frontend is decoded here with its whole buffer used
  * (trailing bytes refused), so what gets signed is what this file built.
- * tbs_assemble() then checks the signature over exactly the signed bytes,
- * parses the result back and insists that OpenSSL re-encodes the same TBS:
- * a certificate that would not round-trip is never handed out.
+ * The subject key goes in as the requested bytes (spki.h says when that
+ * needs no OpenSSL decode), after a check that OpenSSL would write the
+ * same bytes for it. tbs_assemble() then verifies the signature over
+ * exactly the signed bytes, once, and checks the shape of what it
+ * assembled; a CSR is also parsed back and must re-encode to the same
+ * CertificationRequestInfo.
  */
 #include "tbs.h"
+#include "der.h"
 #include "log.h"
+#include "spki.h"
 #include "x509util.h"
 
 #include <limits.h>
@@ -120,59 +125,6 @@ tbs_sig_alg(Pca__Signer__SigAlg sig_alg, EVP_PKEY *pub,
 		return r;
 	*md_nid = a->md_nid;
 	return 0;
-}
-
-/*
- * One DER TLV at p (low tag numbers, definite and minimal length): its tag,
- * header length and total length. -1 when p[0..len) does not start with one.
- */
-static int
-der_tlv(const uint8_t *p, size_t len, uint8_t *tag, size_t *hdr, size_t *total)
-{
-	size_t l = 0, n;
-
-	if (len < 2 || (p[0] & 0x1f) == 0x1f)
-		return -1;
-	*tag = p[0];
-	if (p[1] < 0x80) {
-		l = p[1];
-		*hdr = 2;
-	} else {
-		n = p[1] & 0x7f;
-		/* 0x80 is BER's indefinite length; a leading 00 is not minimal */
-		if (n == 0 || n > 4 || len < 2 + n || p[2] == 0)
-			return -1;
-		for (size_t i = 0; i < n; i++)
-			l = l << 8 | p[2 + i];
-		if (l < 0x80)
-			return -1;
-		*hdr = 2 + n;
-	}
-	if (l > len - *hdr)
-		return -1;
-	*total = *hdr + l;
-	return 0;
-}
-
-/* DER length octets of n into out (NULL: just count). */
-static size_t
-der_len_put(size_t n, uint8_t *out)
-{
-	size_t k = 0, i;
-
-	if (n < 0x80) {
-		if (out != NULL)
-			out[0] = (uint8_t)n;
-		return 1;
-	}
-	for (size_t t = n; t > 0; t >>= 8)
-		k++;
-	if (out != NULL) {
-		out[0] = (uint8_t)(0x80 | k);
-		for (i = 0; i < k; i++)
-			out[1 + i] = (uint8_t)(n >> (8 * (k - 1 - i)));
-	}
-	return 1 + k;
 }
 
 /*
@@ -617,17 +569,84 @@ tbs_ext_passthrough(X509 *x, const Pca__Signer__SignCertRequest *req)
 	return r;
 }
 
-/* the SPKI OpenSSL encoded must be the one that was asked for, byte for
- * byte: an unusual encoding (explicit curve parameters, compressed point)
- * is refused rather than silently rewritten */
+/*
+ * The subject key into x as the request's bytes, without decoding it: the
+ * AlgorithmIdentifier through d2i_X509_ALGOR (an OID and its parameters, no
+ * key decoder) and the key bits as they are, with X509_PUBKEY_set0_param.
+ * X509_set_pubkey would encode a decoded key and decode that again: two
+ * more trips through OpenSSL 3.0's provider coders per certificate.
+ */
 static int
-tbs_spki_same(X509 *x, const ProtobufCBinaryData *want)
+tbs_pubkey_set(X509 *x, const struct spki *s)
+{
+	const unsigned char *p = s->alg;
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	X509_ALGOR *alg = NULL;
+	ASN1_OBJECT *aobj = NULL;
+	void *param = NULL;
+	unsigned char *bits = NULL;
+	int ptype = V_ASN1_UNDEF, r = PCA_ERR_INVALID;
+
+	if (s->alg == NULL || s->alg_len > LONG_MAX || s->key_len == 0 || s->key_len > INT_MAX)
+		goto out;
+	if ((alg = d2i_X509_ALGOR(NULL, &p, (long)s->alg_len)) == NULL ||
+	    p != s->alg + s->alg_len)
+		goto out;
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	r = PCA_ERR_NOMEM;
+	if ((aobj = OBJ_dup(obj)) == NULL)
+		goto out;
+	switch (ptype) {
+	case V_ASN1_UNDEF:
+	case V_ASN1_NULL:
+		break;
+	case V_ASN1_OBJECT:
+		if ((param = OBJ_dup(pval)) == NULL)
+			goto out;
+		break;
+	case V_ASN1_BOOLEAN:		/* no key algorithm has these */
+		r = PCA_ERR_INVALID;
+		goto out;
+	default:			/* a string type: SEQUENCE and the like */
+		if ((param = ASN1_STRING_dup(pval)) == NULL)
+			goto out;
+		break;
+	}
+	if ((bits = OPENSSL_memdup(s->key, s->key_len)) == NULL)
+		goto out;
+	/* on success it owns all three; on failure none */
+	if (!X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), aobj, ptype, param, bits,
+	    (int)s->key_len)) {
+		r = PCA_ERR_CRYPTO;
+		goto out;
+	}
+	aobj = NULL;
+	param = NULL;
+	bits = NULL;
+	r = 0;
+ out:
+	OPENSSL_free(bits);
+	if (ptype == V_ASN1_OBJECT)
+		ASN1_OBJECT_free(param);
+	else
+		ASN1_STRING_free(param);
+	ASN1_OBJECT_free(aobj);
+	X509_ALGOR_free(alg);
+	ERR_clear_error();
+	return r;
+}
+
+/* the SPKI in x encodes to exactly the requested bytes (X509_PUBKEY's own
+ * encoder: the algorithm and the bits, no key coder) */
+static int
+tbs_spki_same(X509 *x, const struct spki *want)
 {
 	unsigned char *der = NULL;
 	int n, same;
 
 	n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
-	same = n > 0 && (size_t)n == want->len && memcmp(der, want->data, want->len) == 0;
+	same = n > 0 && (size_t)n == want->len && memcmp(der, want->der, want->len) == 0;
 	OPENSSL_free(der);
 	return same;
 }
@@ -655,43 +674,47 @@ tbs_cert_encode(X509 *x, uint8_t **out, size_t *len)
 }
 
 int
-tbs_cert_build(const Pca__Signer__SignCertRequest *req, EVP_PKEY *signer_pub,
-    X509 *issuer, uint8_t **tbs, size_t *tbs_len)
+tbs_cert_build(const Pca__Signer__SignCertRequest *req, const struct tbs_signer *signer,
+    struct spki *subject, X509 *issuer, uint8_t **tbs, size_t *tbs_len)
 {
 	const struct tbs_alg *alg;
 	ASN1_INTEGER *serial = NULL;
 	ASN1_TIME *nb = NULL, *na = NULL;
-	X509_NAME *subject = NULL;
-	EVP_PKEY *subject_key = NULL, *issuer_key;
+	X509_NAME *name = NULL;
+	EVP_PKEY *subject_key;
 	X509 *x = NULL;
 	int r, subject_empty;
 
 	*tbs = NULL;
 	*tbs_len = 0;
-	return_val_if_fail(req != NULL && signer_pub != NULL, PCA_ERR_INTERNAL);
+	return_val_if_fail(req != NULL && signer != NULL && signer->pub != NULL &&
+	    signer->spki != NULL && subject != NULL, PCA_ERR_INTERNAL);
+	/* subject is what spki_read() made of this request's key */
+	return_val_if_fail(subject->der == req->subject_public_key.data &&
+	    subject->len == req->subject_public_key.len, PCA_ERR_INTERNAL);
 
-	if ((r = tbs_alg_find(req->sig_alg, signer_pub, &alg)) != 0 ||
+	if ((r = tbs_alg_find(req->sig_alg, signer->pub, &alg)) != 0 ||
 	    (r = tbs_serial_make(&req->serial, &serial)) != 0 ||
-	    (r = tbs_name_decode(&req->subject, &subject)) != 0)
+	    (r = tbs_name_decode(&req->subject, &name)) != 0)
 		goto out;
-	if (x509_spki_to_pkey(req->subject_public_key.data, req->subject_public_key.len,
-	    &subject_key) != 0) {
+	/* a key of a shape spki.c does not read must decode, as every key
+	 * had to before spki.c; the others are known to */
+	if (subject->type == SPKI_OTHER && spki_pkey(subject, &subject_key) != 0) {
 		r = PCA_ERR_INVALID;
 		goto out;
 	}
 	/* the signer signs with its key only what that key may sign: its own
 	 * root, or certificates under an issuer certificate carrying it */
 	if (issuer == NULL) {
-		if (!x509_pkey_equal(subject_key, signer_pub)) {
+		if (!spki_same_key(subject, signer->spki, signer->spki_len, signer->pub)) {
 			r = PCA_ERR_POLICY;
 			goto out;
 		}
-	} else if ((issuer_key = X509_get0_pubkey(issuer)) == NULL ||
-	    !x509_pkey_equal(issuer_key, signer_pub)) {
+	} else if (!spki_cert_has_key(issuer, signer->spki, signer->spki_len, signer->pub)) {
 		r = PCA_ERR_POLICY;
 		goto out;
 	}
-	subject_empty = X509_NAME_entry_count(subject) == 0;
+	subject_empty = X509_NAME_entry_count(name) == 0;
 	/* a CA, and so a self-signed certificate, is named (RFC 5280 4.1.2.6) */
 	if (subject_empty && (req->ca || issuer == NULL)) {
 		r = PCA_ERR_INVALID;
@@ -718,13 +741,17 @@ tbs_cert_build(const Pca__Signer__SignCertRequest *req, EVP_PKEY *signer_pub,
 	if (!X509_set_version(x, X509_VERSION_3) ||
 	    !X509_set_serialNumber(x, serial) ||
 	    tbs_algor_set((X509_ALGOR *)X509_get0_tbs_sigalg(x), alg) != 0 ||
-	    !X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : subject) ||
+	    !X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name) ||
 	    !X509_set1_notBefore(x, nb) ||
 	    !X509_set1_notAfter(x, na) ||
-	    !X509_set_subject_name(x, subject) ||
-	    !X509_set_pubkey(x, subject_key))
+	    !X509_set_subject_name(x, name))
 		goto out;
-	if (!tbs_spki_same(x, &req->subject_public_key)) {
+	if ((r = tbs_pubkey_set(x, subject)) != 0)
+		goto out;
+	/* the certificate carries the requested key byte for byte; a key
+	 * OpenSSL would write otherwise (explicit curve parameters, say) is
+	 * refused rather than carried in an encoding nobody else writes */
+	if (!spki_canonical(subject) || !tbs_spki_same(x, subject)) {
 		r = PCA_ERR_INVALID;
 		goto out;
 	}
@@ -743,8 +770,7 @@ tbs_cert_build(const Pca__Signer__SignCertRequest *req, EVP_PKEY *signer_pub,
 	X509_free(x);
 	ASN1_TIME_free(nb);
 	ASN1_TIME_free(na);
-	EVP_PKEY_free(subject_key);
-	X509_NAME_free(subject);
+	X509_NAME_free(name);
 	ASN1_INTEGER_free(serial);
 	ERR_clear_error();
 	return r;
@@ -884,42 +910,64 @@ tbs_sig_verify(const struct tbs_alg *a, EVP_PKEY *pub, const uint8_t *data, size
 	return ok ? 0 : PCA_ERR_BAD_SIGNATURE;
 }
 
-/* Certificate: parse the assembled DER back, check the two algorithm
- * fields agree, verify with OpenSSL's own X509_verify as a second opinion,
- * and make sure OpenSSL's re-encoding of the TBS is the TBS we signed. */
+/*
+ * The signature AlgorithmIdentifier inside a TBSCertificate (its third
+ * element, after [0] version and the serial), or -1 when the TBS does not
+ * start that way.
+ */
 static int
-tbs_cert_recheck(const uint8_t *der, size_t len, const uint8_t *tbs, size_t tbs_len,
-    EVP_PKEY *pub)
+tbs_cert_inner_alg(const uint8_t *tbs, size_t tbs_len, const uint8_t **alg, size_t *alg_len)
 {
-	const unsigned char *p = der;
-	const X509_ALGOR *outer;
-	const ASN1_BIT_STRING *psig;
-	unsigned char *re = NULL;
-	X509 *x;
-	int n, r = PCA_ERR_MALFORMED;
+	const uint8_t *p = tbs, *end = tbs + tbs_len, *c;
+	size_t clen;
 
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len)
-		goto out;
-	X509_get0_signature(&psig, &outer, x);
-	if (X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0) {
-		r = PCA_ERR_INVALID;
-		goto out;
-	}
-	if (X509_verify(x, pub) != 1) {
-		r = PCA_ERR_BAD_SIGNATURE;
-		goto out;
-	}
-	/* after X509_verify: i2d_re_ drops the cached encoding it used */
-	if ((n = i2d_re_X509_tbs(x, &re)) <= 0 || (size_t)n != tbs_len ||
-	    memcmp(re, tbs, tbs_len) != 0) {
-		r = PCA_ERR_MALFORMED;
-		goto out;
-	}
-	r = 0;
- out:
-	OPENSSL_free(re);
-	X509_free(x);
-	return r;
+	if (der_next(&p, end, DER_SEQUENCE, &c, &clen) != 0 || p != end)
+		return -1;
+	p = c;
+	end = c + clen;
+	if (der_next(&p, end, DER_CONTEXT_0, &c, &clen) != 0 ||
+	    der_next(&p, end, DER_INTEGER, &c, &clen) != 0)
+		return -1;
+	*alg = p;
+	if (der_next(&p, end, DER_SEQUENCE, &c, &clen) != 0)
+		return -1;
+	*alg_len = (size_t)(p - *alg);
+	return 0;
+}
+
+/*
+ * Certificates: what parsing the result back used to establish, from the
+ * bytes. The TBS names the algorithm the outer field names, byte for byte
+ * (X509_ALGOR_cmp on the parsed certificate before), and the certificate
+ * is SEQUENCE { tbs, alg, BIT STRING { 00, sig } } with nothing else.
+ */
+static int
+tbs_cert_shape(const uint8_t *der, size_t len, const uint8_t *tbs, size_t tbs_len,
+    const uint8_t *alg, size_t alg_len, const uint8_t *sig, size_t sig_len)
+{
+	const uint8_t *inner, *p = der, *end = der + len, *c, *part;
+	size_t inner_len, clen;
+
+	if (tbs_cert_inner_alg(tbs, tbs_len, &inner, &inner_len) != 0)
+		return PCA_ERR_MALFORMED;
+	if (inner_len != alg_len || memcmp(inner, alg, alg_len) != 0)
+		return PCA_ERR_INVALID;
+	if (der_next(&p, end, DER_SEQUENCE, &c, &clen) != 0 || p != end)
+		return PCA_ERR_MALFORMED;
+	p = c;
+	end = c + clen;
+	part = p;
+	if (der_next(&p, end, DER_SEQUENCE, &c, &clen) != 0 ||
+	    (size_t)(p - part) != tbs_len || memcmp(part, tbs, tbs_len) != 0)
+		return PCA_ERR_MALFORMED;
+	part = p;
+	if (der_next(&p, end, DER_SEQUENCE, &c, &clen) != 0 ||
+	    (size_t)(p - part) != alg_len || memcmp(part, alg, alg_len) != 0)
+		return PCA_ERR_MALFORMED;
+	if (der_next(&p, end, DER_BIT_STRING, &c, &clen) != 0 || p != end ||
+	    clen != sig_len + 1 || c[0] != 0x00 || memcmp(c + 1, sig, sig_len) != 0)
+		return PCA_ERR_MALFORMED;
+	return 0;
 }
 
 static int
@@ -970,7 +1018,7 @@ tbs_assemble(const uint8_t *tbs, size_t tbs_len, const uint8_t *alg,
 
 	if (tbs_len > TBS_DER_MAX || sig_len == 0 || sig_len > TBS_SIG_MAX)
 		return PCA_ERR_INVALID;
-	if (der_tlv(tbs, tbs_len, &tag, &hdr, &total) != 0 || tag != 0x30 ||
+	if (der_tlv(tbs, tbs_len, &tag, &hdr, &total) != 0 || tag != DER_SEQUENCE ||
 	    total != tbs_len || hdr >= tbs_len)
 		return PCA_ERR_MALFORMED;
 	if (tbs[hdr] == 0xa0)
@@ -1011,7 +1059,7 @@ tbs_assemble(const uint8_t *tbs, size_t tbs_len, const uint8_t *alg,
 		r = PCA_ERR_INTERNAL;
 		goto out;
 	}
-	r = is_cert ? tbs_cert_recheck(buf, len, tbs, tbs_len, pub) :
+	r = is_cert ? tbs_cert_shape(buf, len, tbs, tbs_len, alg, alg_len, sig, sig_len) :
 	    tbs_csr_recheck(buf, len, tbs, tbs_len, pub);
 	if (r != 0)
 		goto out;

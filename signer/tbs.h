@@ -29,17 +29,35 @@
 #include "err.h"
 #include "signer.pb-c.h"
 
+struct spki;
+
 /*
- * Build the TBSCertificate DER for req, to be signed by the key whose public
- * half is signer_pub. issuer is the parsed req->issuer_certificate, or NULL
- * when self-signed (then req->subject_public_key must equal signer_pub:
- * PCA_ERR_POLICY otherwise). With an issuer, its public key must equal
- * signer_pub (PCA_ERR_POLICY otherwise).
+ * The CA key a TBS is built for, as the signer holds it: the public key and
+ * its DER SubjectPublicKeyInfo (hsm_key_public(), hsm_key_spki()), so that
+ * "is this the signing key?" is a comparison of bytes.
+ */
+struct tbs_signer {
+	EVP_PKEY	*pub;
+	const uint8_t	*spki;
+	size_t		 spki_len;
+};
+
+/*
+ * Build the TBSCertificate DER for req, to be signed by signer. subject is
+ * req->subject_public_key as spki_read() read it (the caller shares it with
+ * policy_check_cert, so the key is decoded at most once per request, and
+ * only when it is of a shape spki.c does not read itself). issuer is the
+ * parsed req->issuer_certificate, or NULL when self-signed (then the
+ * subject key must be the signing key: PCA_ERR_POLICY otherwise). With an
+ * issuer, its public key must be the signing key (PCA_ERR_POLICY
+ * otherwise). The certificate carries the subject key byte for byte as
+ * requested; a key OpenSSL would encode differently (explicit curve
+ * parameters, say) is PCA_ERR_INVALID rather than rewritten.
  * Field errors (undecodable subject, SPKI, SAN, OID, bad serial) give
  * PCA_ERR_INVALID. *tbs is malloc'd.
  */
-int tbs_cert_build(const Pca__Signer__SignCertRequest *req, EVP_PKEY *signer_pub,
-    X509 *issuer, uint8_t **tbs, size_t *tbs_len) PCA_MUST_CHECK;
+int tbs_cert_build(const Pca__Signer__SignCertRequest *req, const struct tbs_signer *signer,
+    struct spki *subject, X509 *issuer, uint8_t **tbs, size_t *tbs_len) PCA_MUST_CHECK;
 
 /* Build the CertificationRequestInfo DER of a CA's CSR: subject, the CA's
  * public key, and an extensionRequest with keyUsage (critical) and
@@ -54,12 +72,23 @@ int tbs_sig_alg(Pca__Signer__SigAlg sig_alg, EVP_PKEY *pub,
 
 /*
  * SEQUENCE { tbs, alg, BIT STRING sig } -> *out (malloc'd DER), after
- * verifying sig over tbs with pub (PCA_ERR_BAD_SIGNATURE when it does not
- * verify). Used for certificates and CSRs alike: the first element of tbs
- * tells them apart ([0] version: TBSCertificate; INTEGER: CSR info). The
- * result is parsed back, verified again by OpenSSL, and its TBS must
- * re-encode to exactly tbs (PCA_ERR_MALFORMED otherwise); an alg that is
- * not one of SigAlg's or does not fit pub is PCA_ERR_UNSUPPORTED.
+ * verifying sig over exactly the tbs bytes with pub (PCA_ERR_BAD_SIGNATURE
+ * when it does not verify). Used for certificates and CSRs alike: the first
+ * element of tbs tells them apart ([0] version: TBSCertificate; INTEGER:
+ * CSR info). An alg that is not one of SigAlg's or does not fit pub is
+ * PCA_ERR_UNSUPPORTED; a tbs that is not one DER SEQUENCE of that shape is
+ * PCA_ERR_MALFORMED.
+ *
+ * Certificates: the signature AlgorithmIdentifier inside the TBS must be
+ * alg, byte for byte (PCA_ERR_INVALID), and the result is checked to be
+ * exactly SEQUENCE { tbs, alg, BIT STRING { 00, sig } }. It is not parsed
+ * back by OpenSSL: that would decode the subject key once more (see
+ * spki.h) to repeat the verification above. The TBS is what
+ * tbs_cert_build() encoded with i2d_re_X509_tbs(), with the subject key
+ * shown there to re-encode to itself.
+ * CSRs (once per CA): also parsed back, verified again by OpenSSL, and
+ * their CertificationRequestInfo must re-encode to exactly tbs
+ * (PCA_ERR_MALFORMED otherwise).
  */
 int tbs_assemble(const uint8_t *tbs, size_t tbs_len, const uint8_t *alg,
     size_t alg_len, const uint8_t *sig, size_t sig_len, EVP_PKEY *pub,

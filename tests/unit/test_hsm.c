@@ -398,6 +398,15 @@ test_generate_sign_verify(void)
 		    algs[i].is_ec ? EVP_PKEY_EC : EVP_PKEY_RSA);
 		fx.pub_der_len[i] = i2d_PUBKEY(hsm_key_public(k), &fx.pub_der[i]);
 		assert_int_ge(fx.pub_der_len[i], 1);
+		{
+			/* the SPKI bytes the signer compares keys by */
+			size_t spki_len = 0;
+			const uint8_t *spki = hsm_key_spki(k, &spki_len);
+
+			assert_ptr_not_null(spki);
+			assert_int_eq(spki_len, fx.pub_der_len[i]);
+			assert_mem_eq(spki, fx.pub_der[i], spki_len);
+		}
 
 		for (size_t m = 0; m < sizeof(mds) / sizeof(mds[0]); m++) {
 			assert_int_eq(hsm_sign(fx.s, k, mds[m], tbs, sizeof(tbs),
@@ -856,6 +865,19 @@ test_foreign_objects(void)
 	assert_ptr_not_null(now = hsm_key_find(fx.hsm, fx.ids[4]));
 	assert_true(now != old);
 	assert_int_eq(EVP_PKEY_eq(hsm_key_public(now), hsm_key_public(old)), 0);
+	{
+		/* the new pair's SPKI bytes came with it from the reload */
+		size_t now_len = 0, old_len = 0;
+		const uint8_t *now_spki = hsm_key_spki(now, &now_len);
+		const uint8_t *old_spki = hsm_key_spki(old, &old_len);
+		unsigned char *der = NULL;
+		int der_len = i2d_PUBKEY(hsm_key_public(now), &der);
+
+		assert_int_eq(now_len, der_len);
+		assert_mem_eq(now_spki, der, now_len);
+		assert_false(now_len == old_len && memcmp(now_spki, old_spki, now_len) == 0);
+		OPENSSL_free(der);
+	}
 	assert_int_eq(hsm_key_alg(now), HSM_KEY_EC_P256);
 	assert_true(sign_check(fx.s, now, NID_sha256));
 	assert_int_eq(hsm_key_count(fx.hsm), n);

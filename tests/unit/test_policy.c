@@ -5,6 +5,7 @@
 #include "test.h"
 #include "err.h"
 #include "policy.h"
+#include "spki.h"
 #include "x509util.h"
 
 #include <stdarg.h>
@@ -149,7 +150,12 @@ static void
 expect(const struct policy *p, const struct preq *q, X509 *issuer, int want, const char *needle)
 {
 	char why[256];
-	int r = policy_check_cert(p, &q->r, issuer, NOW, why, sizeof(why));
+	struct spki subject;
+	int r;
+
+	spki_read(&subject, q->r.subject_public_key.data, q->r.subject_public_key.len);
+	r = policy_check_cert(p, &q->r, &subject, issuer, NOW, why, sizeof(why));
+	spki_clear(&subject);
 
 	if (r != want)
 		test_fail(__FILE__, __LINE__, "policy_check_cert: %d (%s), want %d", r, why, want);
