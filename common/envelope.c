@@ -107,28 +107,21 @@ envelope_canonical(const Pca__Api__Request *req, char **outp, size_t *lenp)
 	return 0;
 }
 
-/* hex(HMAC(kSigning, string to sign)) of req with secret: the signature
- * req should carry. */
+/* hex(HMAC(key, string to sign)) of req: the signature req should carry
+ * when key is the signing key of its scope. */
 static int
-envelope_compute(const Pca__Api__Request *req, const char *secret,
+envelope_compute_key(const Pca__Api__Request *req, const uint8_t key[SIGV4_KEY_LEN],
     const char *signing_name, char sig[SIGV4_SIG_HEX_LEN + 1])
 {
-	uint8_t key[SIGV4_KEY_LEN];
-	char date8[9], *canon = NULL, *sts = NULL;
+	char *canon = NULL, *sts = NULL;
 	size_t canon_len;
 	int r;
 
 	sig[0] = '\0';
-	memset(key, 0, sizeof(key));
 	if ((r = envelope_canonical(req, &canon, &canon_len)) != 0 ||
 	    (r = sigv4_string_to_sign(req->timestamp, req->region, signing_name,
 	    canon, canon_len, &sts)) != 0)
 		goto out;
-	/* the scope date is the timestamp's first 8 characters (checked
-	 * to be 16 long by sigv4_string_to_sign) */
-	memcpy(date8, req->timestamp, 8);
-	date8[8] = '\0';
-	sigv4_signing_key(secret, date8, req->region, signing_name, key);
 	sigv4_sign(key, sts, strlen(sts), sig);
 	if (strlen(sig) != SIGV4_SIG_HEX_LEN) {
 		r = PCA_ERR_CRYPTO;
@@ -136,9 +129,42 @@ envelope_compute(const Pca__Api__Request *req, const char *secret,
 	}
 	r = 0;
  out:
-	wipe(key, sizeof(key));
 	str_free_wiped(canon);
 	free(sts);
+	return r;
+}
+
+int
+envelope_signing_key(const Pca__Api__Request *req, const char *secret,
+    const char *signing_name, uint8_t key[SIGV4_KEY_LEN])
+{
+	char date8[9];
+
+	return_val_if_fail(req != NULL && secret != NULL && signing_name != NULL,
+	    PCA_ERR_INTERNAL);
+	memset(key, 0, SIGV4_KEY_LEN);
+	/* the scope date is the timestamp's first 8 characters */
+	if (req->timestamp == NULL || strnlen(req->timestamp, SIGV4_AMZDATE_LEN + 1) !=
+	    SIGV4_AMZDATE_LEN || req->region == NULL)
+		return PCA_ERR_INVALID;
+	memcpy(date8, req->timestamp, 8);
+	date8[8] = '\0';
+	sigv4_signing_key(secret, date8, req->region, signing_name, key);
+	return 0;
+}
+
+/* envelope_compute_key() with the key derived from secret. */
+static int
+envelope_compute(const Pca__Api__Request *req, const char *secret,
+    const char *signing_name, char sig[SIGV4_SIG_HEX_LEN + 1])
+{
+	uint8_t key[SIGV4_KEY_LEN];
+	int r;
+
+	sig[0] = '\0';
+	if ((r = envelope_signing_key(req, secret, signing_name, key)) == 0)
+		r = envelope_compute_key(req, key, signing_name, sig);
+	wipe(key, sizeof(key));
 	return r;
 }
 
@@ -226,16 +252,15 @@ envelope_sign(Pca__Api__Request *req, const char *access_key_id,
 	return r;
 }
 
-int
-envelope_verify(const Pca__Api__Request *req, const char *secret,
-    const char *signing_name, char *why, size_t whylen)
+/* The shape checks of envelope_verify(): nothing computes on a malformed
+ * envelope. 0, PCA_ERR_AUTH with why set, or PCA_ERR_INVALID for a bad
+ * signing name (a caller bug). */
+static int
+envelope_shape_check(const Pca__Api__Request *req, const char *signing_name,
+    char *why, size_t whylen)
 {
-	char sig[SIGV4_SIG_HEX_LEN + 1];
 	int64_t t;
-	int r;
 
-	return_val_if_fail(req != NULL && secret != NULL && signing_name != NULL,
-	    PCA_ERR_INTERNAL);
 	why_set(why, whylen, "%s", "");
 	/* Shape first: nothing below computes on a malformed envelope. */
 	if (!is_lower_hex(req->signature, SIGV4_SIG_HEX_LEN)) {
@@ -274,8 +299,44 @@ envelope_verify(const Pca__Api__Request *req, const char *secret,
 	}
 	if (!field_ok(signing_name, 0, "/"))
 		return PCA_ERR_INVALID;
+	return 0;
+}
 
+int
+envelope_verify(const Pca__Api__Request *req, const char *secret,
+    const char *signing_name, char *why, size_t whylen)
+{
+	char sig[SIGV4_SIG_HEX_LEN + 1];
+	int r;
+
+	return_val_if_fail(req != NULL && secret != NULL && signing_name != NULL,
+	    PCA_ERR_INTERNAL);
+	if ((r = envelope_shape_check(req, signing_name, why, whylen)) != 0)
+		return r;
 	if ((r = envelope_compute(req, secret, signing_name, sig)) != 0) {
+		log_error_fr(r, "envelope signature");
+		why_set(why, whylen, "signature could not be computed");
+		return r;
+	}
+	if (!sigv4_sig_equal(sig, req->signature)) {
+		why_set(why, whylen, "%s", ENVELOPE_MISMATCH);
+		return PCA_ERR_AUTH;
+	}
+	return 0;
+}
+
+int
+envelope_verify_key(const Pca__Api__Request *req, const uint8_t key[SIGV4_KEY_LEN],
+    const char *signing_name, char *why, size_t whylen)
+{
+	char sig[SIGV4_SIG_HEX_LEN + 1];
+	int r;
+
+	return_val_if_fail(req != NULL && key != NULL && signing_name != NULL,
+	    PCA_ERR_INTERNAL);
+	if ((r = envelope_shape_check(req, signing_name, why, whylen)) != 0)
+		return r;
+	if ((r = envelope_compute_key(req, key, signing_name, sig)) != 0) {
 		log_error_fr(r, "envelope signature");
 		why_set(why, whylen, "signature could not be computed");
 		return r;

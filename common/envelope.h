@@ -16,6 +16,7 @@
 
 #include "api.pb-c.h"
 #include "err.h"
+#include "sigv4.h"
 
 #define API_PROTO_VERSION	1
 #define ENVELOPE_NONCE_HEX_LEN	32
@@ -36,6 +37,21 @@ int envelope_sign(Pca__Api__Request *req, const char *access_key_id,
  * check the time window or the nonce (the door does, with its cache). */
 int envelope_verify(const Pca__Api__Request *req, const char *secret,
     const char *signing_name, char *why, size_t whylen) PCA_MUST_CHECK;
+
+/*
+ * The same check with the signing key of the request's scope already
+ * derived (a cache of keys, frontend/cred_cache.h): key must be
+ * envelope_signing_key() of the secret for this request (same timestamp
+ * date, region and signing name), or the signature does not verify.
+ */
+int envelope_verify_key(const Pca__Api__Request *req, const uint8_t key[SIGV4_KEY_LEN],
+    const char *signing_name, char *why, size_t whylen) PCA_MUST_CHECK;
+
+/* kSigning (common/sigv4.h) of secret for req's scope: the date of
+ * req->timestamp, req->region and signing_name. PCA_ERR_INVALID when the
+ * timestamp is not 16 characters or the region is missing (key zeroed). */
+int envelope_signing_key(const Pca__Api__Request *req, const char *secret,
+    const char *signing_name, uint8_t key[SIGV4_KEY_LEN]) PCA_MUST_CHECK;
 
 /* Free what envelope_sign() allocated in req. */
 void envelope_clear(Pca__Api__Request *req);

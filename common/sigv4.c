@@ -13,6 +13,7 @@
 #include "wipe.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,12 +51,38 @@ hex_encode(const uint8_t *in, size_t len, char *out)
 }
 
 /*
+ * The algorithms, fetched once per process: an OpenSSL 3 fetch takes the
+ * provider store's lock and searches it, every time, and every request
+ * hashes and MACs several times. Fetched objects are thread-safe and
+ * reference-counted; these live until the process exits (never freed, so
+ * never used after OpenSSL's own atexit cleanup either). When a fetch
+ * fails here, each call fetches for itself as before.
+ */
+static struct {
+	pthread_once_t	 once;
+	EVP_MAC		*hmac;
+	EVP_MD		*sha256;
+} gl_sigv4_algs = { PTHREAD_ONCE_INIT, NULL, NULL };
+
+static void
+sigv4_algs_fetch(void)
+{
+	gl_sigv4_algs.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	gl_sigv4_algs.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static void
+sigv4_algs(void)
+{
+	pthread_once(&gl_sigv4_algs.once, sigv4_algs_fetch);
+}
+
+/*
  * One HMAC context serves a whole derivation chain: EVP_MAC_init() with a
- * new key restarts it, so the algorithm is fetched once per call rather
- * than once per HMAC.
+ * new key restarts it.
  */
 struct hmac {
-	EVP_MAC		*mac;
+	EVP_MAC		*mac;		/* owned when fetched by this call */
 	EVP_MAC_CTX	*ctx;
 	OSSL_PARAM	 params[2];
 };
@@ -63,12 +90,17 @@ struct hmac {
 static int
 hmac_open(struct hmac *h)
 {
+	EVP_MAC *mac;
+
 	memset(h, 0, sizeof(*h));
 	h->params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)"SHA256", 0);
 	h->params[1] = OSSL_PARAM_construct_end();
-	if ((h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
-	    (h->ctx = EVP_MAC_CTX_new(h->mac)) == NULL) {
+	sigv4_algs();
+	if ((mac = gl_sigv4_algs.hmac) == NULL &&
+	    (mac = h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return PCA_ERR_CRYPTO;
+	if ((h->ctx = EVP_MAC_CTX_new(mac)) == NULL) {
 		EVP_MAC_free(h->mac);
 		h->mac = NULL;
 		return PCA_ERR_CRYPTO;
@@ -80,7 +112,7 @@ static void
 hmac_close(struct hmac *h)
 {
 	EVP_MAC_CTX_free(h->ctx);	/* cleanses the keyed state */
-	EVP_MAC_free(h->mac);
+	EVP_MAC_free(h->mac);		/* NULL unless fetched by hmac_open */
 	memset(h, 0, sizeof(*h));
 }
 
@@ -108,7 +140,9 @@ sha256_raw(const void *d1, size_t l1, const void *d2, size_t l2,
 
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return PCA_ERR_CRYPTO;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	sigv4_algs();
+	if (EVP_DigestInit_ex(md, gl_sigv4_algs.sha256 != NULL ? gl_sigv4_algs.sha256 :
+	    EVP_sha256(), NULL) != 1 ||
 	    (l1 > 0 && EVP_DigestUpdate(md, d1, l1) != 1) ||
 	    (l2 > 0 && EVP_DigestUpdate(md, d2, l2) != 1) ||
 	    EVP_DigestFinal_ex(md, out, &n) != 1 || n != SHA256_LEN)

@@ -10,16 +10,19 @@
 #include "x509util.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -276,111 +279,603 @@ x509_chain_parse(const uint8_t *data, size_t len, STACK_OF(X509) **out)
 	return r;
 }
 
-/* Nonzero when the CSR's extensionRequest holds a subjectAltName. */
-static int
-csr_has_san(X509_REQ *req)
-{
-	STACK_OF(X509_EXTENSION) *exts;
-	int found;
+/* ---- client CSRs: struct x509_csr ----------------------------------------- */
 
-	if ((exts = X509_REQ_get_extensions(req)) == NULL) {
-		ERR_clear_error();
+/*
+ * The grammar of PKCS#10 (RFC 2986) as OpenSSL's X509_REQ templates spell
+ * it (crypto/x509/x_req.c, x_pubkey.c), with one difference: the
+ * SubjectPublicKeyInfo stays an AlgorithmIdentifier and a BIT STRING. The
+ * X509_PUBKEY type would hand its bytes to the decoder framework while
+ * d2i runs; here the key is built from its parameters when it is needed.
+ * Being the same templates, the same inputs parse (or do not).
+ */
+typedef struct {
+	X509_ALGOR		*algor;
+	ASN1_BIT_STRING		*public_key;
+} CSR_SPKI;
+
+ASN1_SEQUENCE(CSR_SPKI) = {
+	ASN1_SIMPLE(CSR_SPKI, algor, X509_ALGOR),
+	ASN1_SIMPLE(CSR_SPKI, public_key, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(CSR_SPKI)
+
+/* enc keeps the CertificationRequestInfo as received: the signature is
+ * checked over those bytes, as X509_REQ_verify() does. */
+typedef struct {
+	ASN1_ENCODING		 enc;
+	ASN1_INTEGER		*version;
+	X509_NAME		*subject;
+	CSR_SPKI		*spki;
+	STACK_OF(X509_ATTRIBUTE) *attributes;
+} CSR_INFO;
+
+ASN1_SEQUENCE_enc(CSR_INFO, enc, NULL) = {
+	ASN1_SIMPLE(CSR_INFO, version, ASN1_INTEGER),
+	ASN1_SIMPLE(CSR_INFO, subject, X509_NAME),
+	ASN1_SIMPLE(CSR_INFO, spki, CSR_SPKI),
+	/* OPTIONAL as in X509_REQ_INFO: some old tools omit an empty set */
+	ASN1_IMP_SET_OF_OPT(CSR_INFO, attributes, X509_ATTRIBUTE, 0),
+} static_ASN1_SEQUENCE_END_ref(CSR_INFO, CSR_INFO)
+
+typedef struct {
+	CSR_INFO		*info;
+	X509_ALGOR		*sig_alg;
+	ASN1_BIT_STRING		*signature;
+} CSR_REQ;
+
+ASN1_SEQUENCE(CSR_REQ) = {
+	ASN1_SIMPLE(CSR_REQ, info, CSR_INFO),
+	ASN1_SIMPLE(CSR_REQ, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(CSR_REQ, signature, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(CSR_REQ)
+
+/* RSAPublicKey (RFC 8017 A.1.1); signs are checked by hand */
+typedef struct {
+	ASN1_INTEGER		*n;
+	ASN1_INTEGER		*e;
+} CSR_RSA_PUB;
+
+ASN1_SEQUENCE(CSR_RSA_PUB) = {
+	ASN1_SIMPLE(CSR_RSA_PUB, n, ASN1_INTEGER),
+	ASN1_SIMPLE(CSR_RSA_PUB, e, ASN1_INTEGER),
+} static_ASN1_SEQUENCE_END(CSR_RSA_PUB)
+
+struct x509_csr {
+	CSR_REQ		*req;
+	EVP_PKEY	*pkey;		/* built by csr_key_build() */
+	int		 key_done;	/* key_result and key_why are set */
+	int		 key_result;
+	char		 key_why[128];
+};
+
+/*
+ * The curves a client key may use. All three have cofactor 1: every point
+ * on them other than the identity has the group's prime order, so the
+ * quick public key check (on the curve, not the identity, coordinates in
+ * range) is the full check (ossl_ec_key_public_check adds only n*Q == O).
+ * test_x509util.c checks the cofactors.
+ */
+static const int csr_ec_curves[] = {
+	NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1,
+};
+#define CSR_NCURVES	(sizeof(csr_ec_curves) / sizeof(csr_ec_curves[0]))
+
+/*
+ * A key holding only the curve, per curve of csr_ec_curves, made once per
+ * process: a client's key is a copy of it given the client's point
+ * (EVP_PKEY_set1_encoded_public_key), which skips building the curve
+ * (EVP_PKEY_fromdata of a group name costs ~3x as much). The templates are
+ * only read (EVP_PKEY_dup), from any thread, and live until the process
+ * exits. A template that could not be made leaves that curve on
+ * EVP_PKEY_fromdata.
+ */
+static struct {
+	pthread_once_t	 once;
+	EVP_PKEY	*curve[CSR_NCURVES];
+} gl_csr_curves = { PTHREAD_ONCE_INIT, { NULL } };
+
+#define X509_DER_MAX_DEPTH	32	/* a CSR nests ~8 deep */
+
+/*
+ * Nonzero when der[0..len) is exactly a sequence of TLVs in DER's forms:
+ * definite lengths in the fewest octets, and constructed encodings only
+ * for SEQUENCE, SET and context or application tags (strings primitive),
+ * recursively. OpenSSL's templates also take BER's indefinite and long
+ * lengths and constructed strings; what the signer is handed is
+ * re-encoded anyway, but a CSR has one spelling here, so that a signature
+ * covers exactly one byte string a client could have meant.
+ */
+static int
+der_forms_ok(const uint8_t *der, size_t len, int depth)
+{
+	size_t off = 0, n, hl;
+	uint8_t tag;
+
+	if (depth > X509_DER_MAX_DEPTH)
 		return 0;
+	while (off < len) {
+		tag = der[off];
+		/* end-of-contents belongs to indefinite lengths; high tag
+		 * numbers appear nowhere in a CSR */
+		if (tag == 0x00 || (tag & 0x1f) == 0x1f)
+			return 0;
+		if (len - off < 2)
+			return 0;
+		n = der[off + 1];
+		hl = 2;
+		if (n & 0x80) {
+			size_t octets = n & 0x7f;
+
+			/* 0x80 is BER's indefinite length; more than 4 octets
+			 * is more than any input we take */
+			if (octets == 0 || octets > 4 || len - off - 2 < octets ||
+			    der[off + 2] == 0)		/* a leading zero octet */
+				return 0;
+			n = 0;
+			for (size_t i = 0; i < octets; i++)
+				n = (n << 8) | der[off + 2 + i];
+			if (n < 0x80)			/* fits the short form */
+				return 0;
+			hl += octets;
+		}
+		if (n > len - off - hl)
+			return 0;
+		if (tag & 0x20) {			/* constructed */
+			if ((tag & 0xc0) == 0 && tag != 0x30 && tag != 0x31)
+				return 0;		/* a constructed string */
+			if (!der_forms_ok(der + off + hl, n, depth + 1))
+				return 0;
+		}
+		off += hl + n;
 	}
-	found = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1) >= 0;
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	return found;
+	return 1;
 }
 
-/* The key checks of x509_csr_check(), shared with nothing else on purpose:
- * what a client may have certified is a frontend decision, but narrowing
- * it here keeps odd keys out of the signer entirely. */
-static int
-csr_key_check(EVP_PKEY *pkey, char *why, size_t whylen)
+int
+x509_csr_load(const uint8_t *data, size_t len, struct x509_csr **out)
 {
-	BIGNUM *e = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	char group[64];
-	int r = PCA_ERR_UNSUPPORTED, bits, nid;
+	struct x509_csr *csr = NULL;
+	const uint8_t *der;
+	const unsigned char *p;
+	uint8_t *tofree = NULL;
+	size_t derlen;
+	int r;
 
-	switch (EVP_PKEY_get_base_id(pkey)) {
-	case EVP_PKEY_RSA:
-		bits = EVP_PKEY_get_bits(pkey);
-		if (bits < X509_RSA_MIN_BITS || bits > X509_RSA_MAX_BITS) {
-			snprintf(why, whylen, "RSA key of %d bits (%d..%d supported)", bits,
-			    X509_RSA_MIN_BITS, X509_RSA_MAX_BITS);
-			goto out;
+	*out = NULL;
+	if ((r = der_of_input(data, len, pem_csr_labels, &der, &derlen, &tofree)) != 0)
+		return r;
+	r = PCA_ERR_MALFORMED;
+	if (derlen > LONG_MAX || !der_forms_ok(der, derlen, 0))
+		goto out;
+	if ((csr = calloc(1, sizeof(*csr))) == NULL) {
+		r = PCA_ERR_NOMEM;
+		goto out;
+	}
+	p = der;
+	csr->req = (CSR_REQ *)ASN1_item_d2i(NULL, &p, (long)derlen, ASN1_ITEM_rptr(CSR_REQ));
+	if (csr->req == NULL || p != der + derlen)	/* or trailing bytes */
+		goto out;
+	*out = csr;
+	csr = NULL;
+	r = 0;
+ out:
+	x509_csr_free(csr);
+	free(tofree);
+	ERR_clear_error();
+	return r;
+}
+
+void
+x509_csr_free(struct x509_csr *csr)
+{
+	if (csr == NULL)
+		return;
+	ASN1_item_free((ASN1_VALUE *)csr->req, ASN1_ITEM_rptr(CSR_REQ));
+	EVP_PKEY_free(csr->pkey);
+	free(csr);
+}
+
+const X509_NAME *
+x509_csr_subject(const struct x509_csr *csr)
+{
+	return csr->req->info->subject;
+}
+
+/* The content octets of a BIT STRING that must have no unused bits. */
+static int
+bits_octets(const ASN1_BIT_STRING *bs, const unsigned char **p, size_t *len)
+{
+	if (bs == NULL || ASN1_STRING_length(bs) <= 0 ||
+	    ((bs->flags & ASN1_STRING_FLAG_BITS_LEFT) && (bs->flags & 0x07) != 0))
+		return PCA_ERR_MALFORMED;
+	*p = ASN1_STRING_get0_data(bs);
+	*len = (size_t)ASN1_STRING_length(bs);
+	return 0;
+}
+
+/* One EVP_PKEY of type from params (selection: EVP_PKEY_PUBLIC_KEY or
+ * EVP_PKEY_KEY_PARAMETERS). */
+static EVP_PKEY *
+pkey_fromdata(const char *type, int selection, OSSL_PARAM *params)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL)
+		return NULL;
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, selection, params) != 1) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+static void
+csr_curves_make(void)
+{
+	OSSL_PARAM params[2];
+
+	for (size_t i = 0; i < CSR_NCURVES; i++) {
+		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+		    (char *)OBJ_nid2sn(csr_ec_curves[i]), 0);
+		params[1] = OSSL_PARAM_construct_end();
+		gl_csr_curves.curve[i] = pkey_fromdata("EC", EVP_PKEY_KEY_PARAMETERS, params);
+	}
+	ERR_clear_error();
+}
+
+/* The EC key on csr_ec_curves[curve] with the encoded point p; NULL when
+ * the point does not decode or is not on the curve. */
+static EVP_PKEY *
+csr_ec_pkey(size_t curve, const unsigned char *p, size_t len)
+{
+	OSSL_PARAM params[3];
+	EVP_PKEY *pkey;
+
+	pthread_once(&gl_csr_curves.once, csr_curves_make);
+	if (gl_csr_curves.curve[curve] != NULL) {
+		/* the point is decoded and checked to be on the curve */
+		if ((pkey = EVP_PKEY_dup(gl_csr_curves.curve[curve])) != NULL &&
+		    EVP_PKEY_set1_encoded_public_key(pkey, p, len) != 1) {
+			EVP_PKEY_free(pkey);
+			pkey = NULL;
 		}
-		if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)) {
-			snprintf(why, whylen, "RSA key without a public exponent");
-			goto out;
-		}
-		if (!BN_is_odd(e) || BN_cmp(e, BN_value_one()) <= 0) {
-			snprintf(why, whylen, "RSA public exponent must be odd and at least 3");
-			goto out;
-		}
-		break;
-	case EVP_PKEY_EC:
-		if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-		    group, sizeof(group), NULL)) {
-			snprintf(why, whylen, "EC key without a named curve");
-			goto out;
-		}
-		nid = OBJ_txt2nid(group);
-		if (nid != NID_X9_62_prime256v1 && nid != NID_secp384r1 && nid != NID_secp521r1) {
-			snprintf(why, whylen, "EC curve %.32s not supported "
-			    "(prime256v1, secp384r1, secp521r1)", group);
-			goto out;
-		}
-		/* the point is on the curve and not the identity */
-		if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL) {
-			r = PCA_ERR_NOMEM;
-			goto out;
-		}
-		if (EVP_PKEY_public_check(ctx) != 1) {
-			snprintf(why, whylen, "EC public key is not a valid point");
-			r = PCA_ERR_INVALID;
-			goto out;
-		}
-		break;
-	default:
-		snprintf(why, whylen, "key type %.32s not supported (RSA or EC)",
-		    OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)));
+		return pkey;
+	}
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+	    (char *)OBJ_nid2sn(csr_ec_curves[curve]), 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    (void *)p, len);
+	params[2] = OSSL_PARAM_construct_end();
+	return pkey_fromdata("EC", EVP_PKEY_PUBLIC_KEY, params);
+}
+
+/* The RSA key of an rsaEncryption SubjectPublicKeyInfo, checked. */
+static int
+csr_key_rsa(const CSR_SPKI *spki, EVP_PKEY **out, char *why, size_t whylen)
+{
+	CSR_RSA_PUB *rsa = NULL;
+	BIGNUM *n = NULL, *e = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	const unsigned char *p, *end;
+	size_t len;
+	int r = PCA_ERR_UNSUPPORTED, ptype, bits;
+
+	/* RFC 3279 2.3.1: the parameters are NULL (absent is tolerated) */
+	X509_ALGOR_get0(NULL, &ptype, NULL, spki->algor);
+	if ((ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF) ||
+	    bits_octets(spki->public_key, &p, &len) != 0 || len > LONG_MAX) {
+		snprintf(why, whylen, "the CSR's RSA public key is malformed");
+		goto out;
+	}
+	end = p + len;
+	rsa = (CSR_RSA_PUB *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(CSR_RSA_PUB));
+	if (rsa == NULL || p != end ||
+	    ASN1_STRING_type(rsa->n) != V_ASN1_INTEGER ||
+	    ASN1_STRING_type(rsa->e) != V_ASN1_INTEGER ||	/* not negative */
+	    (n = ASN1_INTEGER_to_BN(rsa->n, NULL)) == NULL ||
+	    (e = ASN1_INTEGER_to_BN(rsa->e, NULL)) == NULL) {
+		snprintf(why, whylen, "the CSR's RSA public key is malformed");
+		goto out;
+	}
+	bits = BN_num_bits(n);
+	if (bits < X509_RSA_MIN_BITS || bits > X509_RSA_MAX_BITS) {
+		snprintf(why, whylen, "RSA key of %d bits (%d..%d supported)", bits,
+		    X509_RSA_MIN_BITS, X509_RSA_MAX_BITS);
+		goto out;
+	}
+	if (!BN_is_odd(e) || BN_cmp(e, BN_value_one()) <= 0) {
+		snprintf(why, whylen, "RSA public exponent must be odd and at least 3");
+		goto out;
+	}
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
+		r = PCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((*out = pkey_fromdata("RSA", EVP_PKEY_PUBLIC_KEY, params)) == NULL) {
+		snprintf(why, whylen, "the CSR's public key type is not supported");
 		goto out;
 	}
 	r = 0;
  out:
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
 	BN_free(e);
+	ASN1_item_free((ASN1_VALUE *)rsa, ASN1_ITEM_rptr(CSR_RSA_PUB));
+	return r;
+}
+
+/* The EC key of an id-ecPublicKey SubjectPublicKeyInfo, checked. */
+static int
+csr_key_ec(const CSR_SPKI *spki, EVP_PKEY **out, char *why, size_t whylen)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	const unsigned char *p;
+	const void *pval;
+	char oid[64];
+	size_t len, i;
+	int r = PCA_ERR_UNSUPPORTED, ptype, nid;
+
+	/* RFC 5480 2.1.1: namedCurve only (no implicit or explicit curves) */
+	X509_ALGOR_get0(NULL, &ptype, &pval, spki->algor);
+	if (ptype != V_ASN1_OBJECT) {
+		snprintf(why, whylen, "EC key without a named curve");
+		goto out;
+	}
+	nid = OBJ_obj2nid(pval);
+	for (i = 0; i < CSR_NCURVES; i++)
+		if (nid == csr_ec_curves[i])
+			break;
+	if (i == CSR_NCURVES) {
+		if (nid == NID_undef && OBJ_obj2txt(oid, sizeof(oid), pval, 1) <= 0)
+			snprintf(oid, sizeof(oid), "?");
+		snprintf(why, whylen, "EC curve %.32s not supported "
+		    "(prime256v1, secp384r1, secp521r1)", nid != NID_undef ? OBJ_nid2sn(nid) : oid);
+		goto out;
+	}
+	r = PCA_ERR_INVALID;
+	if (bits_octets(spki->public_key, &p, &len) != 0) {
+		snprintf(why, whylen, "EC public key is not a valid point");
+		goto out;
+	}
+	if ((*out = csr_ec_pkey(i, p, len)) == NULL) {
+		snprintf(why, whylen, "EC public key is not a valid point");
+		goto out;
+	}
+	/* on the curve, not the identity: the full check on these curves */
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL)) == NULL) {
+		r = PCA_ERR_NOMEM;
+		goto out;
+	}
+	if (EVP_PKEY_public_check_quick(ctx) != 1) {
+		snprintf(why, whylen, "EC public key is not a valid point");
+		goto out;
+	}
+	r = 0;
+ out:
 	EVP_PKEY_CTX_free(ctx);
+	if (r != 0) {
+		EVP_PKEY_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+/* Build and check csr's key once; later calls repeat the first answer. */
+static int
+csr_key_build(struct x509_csr *csr)
+{
+	const CSR_SPKI *spki = csr->req->info->spki;
+	const ASN1_OBJECT *alg;
+	int nid;
+
+	if (csr->key_done)
+		return csr->key_result;
+	X509_ALGOR_get0(&alg, NULL, NULL, spki->algor);
+	switch ((nid = OBJ_obj2nid(alg))) {
+	case NID_rsaEncryption:
+		csr->key_result = csr_key_rsa(spki, &csr->pkey, csr->key_why,
+		    sizeof(csr->key_why));
+		break;
+	case NID_X9_62_id_ecPublicKey:
+		csr->key_result = csr_key_ec(spki, &csr->pkey, csr->key_why,
+		    sizeof(csr->key_why));
+		break;
+	case NID_undef:
+		snprintf(csr->key_why, sizeof(csr->key_why),
+		    "the CSR's public key type is not supported");
+		csr->key_result = PCA_ERR_UNSUPPORTED;
+		break;
+	default:
+		snprintf(csr->key_why, sizeof(csr->key_why),
+		    "key type %.32s not supported (RSA or EC)", OBJ_nid2sn(nid));
+		csr->key_result = PCA_ERR_UNSUPPORTED;
+		break;
+	}
+	ERR_clear_error();
+	/* an answer about the key, not about memory, is final */
+	csr->key_done = csr->key_result != PCA_ERR_NOMEM;
+	return csr->key_result;
+}
+
+EVP_PKEY *
+x509_csr_pkey(struct x509_csr *csr)
+{
+	return csr_key_build(csr) == 0 ? csr->pkey : NULL;
+}
+
+/*
+ * The extensions of the extensionRequest attribute, found the way
+ * X509_REQ_get_extensions() finds them (crypto/x509/x509_req.c): the first
+ * attribute of the first type in X509_REQ_get_extension_nids(), its first
+ * value, which must be a SEQUENCE. NULL when that value is not one; an
+ * empty stack when there is no such attribute.
+ */
+static STACK_OF(X509_EXTENSION) *
+csr_extensions(const struct x509_csr *csr)
+{
+	STACK_OF(X509_ATTRIBUTE) *attrs = csr->req->info->attributes;
+	ASN1_TYPE *ext = NULL;
+	const unsigned char *p;
+	int idx, *pnid;
+
+	for (pnid = X509_REQ_get_extension_nids(); pnid != NULL && *pnid != NID_undef; pnid++) {
+		if ((idx = X509at_get_attr_by_NID(attrs, *pnid, -1)) == -1)
+			continue;
+		ext = X509_ATTRIBUTE_get0_type(X509at_get_attr(attrs, idx), 0);
+		break;
+	}
+	if (ext == NULL)
+		return sk_X509_EXTENSION_new_null();
+	if (ext->type != V_ASN1_SEQUENCE)
+		return NULL;
+	p = ext->value.sequence->data;
+	return (STACK_OF(X509_EXTENSION) *)ASN1_item_d2i(NULL, &p,
+	    ext->value.sequence->length, ASN1_ITEM_rptr(X509_EXTENSIONS));
+}
+
+/* Nonzero when exts holds a subjectAltName. */
+static int
+exts_have_san(const STACK_OF(X509_EXTENSION) *exts)
+{
+	return exts != NULL && X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1) >= 0;
+}
+
+/*
+ * The DER GeneralNames of the subjectAltName in exts (NULL: none),
+ * decoded and re-encoded: the signer gets canonical DER, and a CSR with
+ * two subjectAltName extensions (crit == -2) is refused.
+ */
+static int
+exts_san_der(STACK_OF(X509_EXTENSION) *exts, uint8_t **out, size_t *len)
+{
+	GENERAL_NAMES *gens = NULL;
+	unsigned char *der = NULL;
+	int crit = -1, n, r = PCA_ERR_NOT_FOUND;
+
+	if (exts == NULL)
+		goto out;
+	gens = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
+	if (gens == NULL) {
+		r = crit == -1 ? PCA_ERR_NOT_FOUND : PCA_ERR_MALFORMED;
+		goto out;
+	}
+	if (sk_GENERAL_NAME_num(gens) == 0) {
+		r = PCA_ERR_MALFORMED;
+		goto out;
+	}
+	if ((n = i2d_GENERAL_NAMES(gens, &der)) <= 0) {
+		r = PCA_ERR_CRYPTO;
+		goto out;
+	}
+	r = dup_out(der, (size_t)n, out, len);
+ out:
+	OPENSSL_free(der);
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+int
+x509_csr_validate(struct x509_csr *csr, char *why, size_t whylen)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	int r;
+
+	if (whylen > 0)
+		why[0] = '\0';
+	/* the key first: refusing a 1024-bit or 20000-bit key costs no
+	 * signature verification */
+	if ((r = csr_key_build(csr)) != 0) {
+		snprintf(why, whylen, "%s", csr->key_why);
+		goto out;
+	}
+	/* X509_REQ_verify() is ASN1_item_verify_ex() of X509_REQ_INFO;
+	 * CSR_INFO re-encodes to the bytes received, as X509_REQ_INFO does */
+	if (ASN1_item_verify_ex(ASN1_ITEM_rptr(CSR_INFO), csr->req->sig_alg,
+	    csr->req->signature, csr->req->info, NULL, csr->pkey, NULL, NULL) != 1) {
+		snprintf(why, whylen, "the CSR's signature does not verify");
+		r = PCA_ERR_BAD_SIGNATURE;
+		goto out;
+	}
+	if (X509_NAME_entry_count(csr->req->info->subject) == 0) {
+		exts = csr_extensions(csr);
+		if (!exts_have_san(exts)) {
+			snprintf(why, whylen, "the CSR has neither a subject nor a subjectAltName");
+			r = PCA_ERR_INVALID;
+			goto out;
+		}
+	}
+	r = 0;
+ out:
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	ERR_clear_error();
 	return r;
 }
 
 int
+x509_csr_part_der(struct x509_csr *csr, enum x509_csr_part part, uint8_t **out, size_t *len)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	unsigned char *der = NULL;
+	int n, r = PCA_ERR_CRYPTO;
+
+	*out = NULL;
+	*len = 0;
+	switch (part) {
+	case X509_CSR_SUBJECT:
+		n = i2d_X509_NAME(csr->req->info->subject, &der);
+		break;
+	case X509_CSR_SPKI:
+		n = ASN1_item_i2d((ASN1_VALUE *)csr->req->info->spki, &der,
+		    ASN1_ITEM_rptr(CSR_SPKI));
+		break;
+	case X509_CSR_SAN:
+		exts = csr_extensions(csr);
+		r = exts_san_der(exts, out, len);
+		goto out;
+	default:
+		r = PCA_ERR_INTERNAL;
+		goto out;
+	}
+	if (n > 0)
+		r = dup_out(der, (size_t)n, out, len);
+ out:
+	OPENSSL_free(der);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	ERR_clear_error();
+	return r;
+}
+
+/* ---- client CSRs as OpenSSL objects --------------------------------------- */
+
+int
 x509_csr_check(X509_REQ *req, char *why, size_t whylen)
 {
-	EVP_PKEY *pkey;
-	int r;
+	struct x509_csr *csr = NULL;
+	unsigned char *der = NULL;
+	int n, r;
 
 	if (whylen > 0)
 		why[0] = '\0';
-	if ((pkey = X509_REQ_get0_pubkey(req)) == NULL) {
+	if ((n = i2d_X509_REQ(req, &der)) <= 0) {
 		ERR_clear_error();
-		snprintf(why, whylen, "the CSR's public key type is not supported");
-		return PCA_ERR_UNSUPPORTED;
+		snprintf(why, whylen, "the CSR does not encode");
+		return PCA_ERR_MALFORMED;
 	}
-	if (X509_REQ_verify(req, pkey) != 1) {
-		ERR_clear_error();
-		snprintf(why, whylen, "the CSR's signature does not verify");
-		return PCA_ERR_BAD_SIGNATURE;
-	}
-	if ((r = csr_key_check(pkey, why, whylen)) != 0)
-		return r;
-	if (X509_NAME_entry_count(X509_REQ_get_subject_name(req)) == 0 && !csr_has_san(req)) {
-		snprintf(why, whylen, "the CSR has neither a subject nor a subjectAltName");
-		return PCA_ERR_INVALID;
-	}
-	return 0;
+	if ((r = x509_csr_load(der, (size_t)n, &csr)) != 0)
+		snprintf(why, whylen, "the CSR does not encode");
+	else
+		r = x509_csr_validate(csr, why, whylen);
+	x509_csr_free(csr);
+	OPENSSL_free(der);
+	return r;
 }
 
 int
@@ -420,34 +915,13 @@ x509_csr_spki_der(X509_REQ *req, uint8_t **out, size_t *len)
 int
 x509_csr_san_der(X509_REQ *req, uint8_t **out, size_t *len)
 {
-	STACK_OF(X509_EXTENSION) *exts = NULL;
-	GENERAL_NAMES *gens = NULL;
-	unsigned char *der = NULL;
-	int crit = -1, n, r = PCA_ERR_NOT_FOUND;
+	STACK_OF(X509_EXTENSION) *exts;
+	int r;
 
 	*out = NULL;
 	*len = 0;
-	if ((exts = X509_REQ_get_extensions(req)) == NULL)
-		goto out;
-	/* decoded and re-encoded: the signer gets canonical DER, and a CSR
-	 * with two subjectAltName extensions (crit == -2) is refused */
-	gens = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
-	if (gens == NULL) {
-		r = crit == -1 ? PCA_ERR_NOT_FOUND : PCA_ERR_MALFORMED;
-		goto out;
-	}
-	if (sk_GENERAL_NAME_num(gens) == 0) {
-		r = PCA_ERR_MALFORMED;
-		goto out;
-	}
-	if ((n = i2d_GENERAL_NAMES(gens, &der)) <= 0) {
-		r = PCA_ERR_CRYPTO;
-		goto out;
-	}
-	r = dup_out(der, (size_t)n, out, len);
- out:
-	OPENSSL_free(der);
-	GENERAL_NAMES_free(gens);
+	exts = X509_REQ_get_extensions(req);
+	r = exts_san_der(exts, out, len);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	ERR_clear_error();
 	return r;

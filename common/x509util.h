@@ -19,17 +19,68 @@
 #define X509_SERIAL_MAX		20	/* octets, RFC 5280 */
 #define X509_SERIAL_HEX_MAX	(2 * X509_SERIAL_MAX + 1)
 
+/* ---- client CSRs, the request path: struct x509_csr ------------------------
+ *
+ * A CSR as IssueCertificate needs it, parsed without OpenSSL 3's decoder
+ * framework: d2i_X509_REQ() decodes the public key eagerly through
+ * OSSL_DECODER (~100 us, serialized process-wide), while struct x509_csr
+ * keeps the SubjectPublicKeyInfo as parsed ASN.1 and builds the key from its
+ * parameters (EVP_PKEY_fromdata) only for the checks that need it. The
+ * ASN.1 grammar, and so what parses, is that of X509_REQ.
+ */
+struct x509_csr;
+
 /* PEM ("-----BEGIN CERTIFICATE REQUEST-----" or "NEW CERTIFICATE REQUEST")
- * or DER. PCA_ERR_MALFORMED when neither parses or bytes trail. */
-int x509_csr_parse(const uint8_t *data, size_t len, X509_REQ **out) PCA_MUST_CHECK;
+ * or DER, as x509_csr_parse() takes them, but DER only: BER's indefinite or
+ * longer-than-needed lengths and constructed strings, which X509_REQ's
+ * templates accept, are refused. PCA_ERR_MALFORMED when it does not parse
+ * or bytes trail; the key is not looked at yet. */
+int x509_csr_load(const uint8_t *data, size_t len, struct x509_csr **out) PCA_MUST_CHECK;
+void x509_csr_free(struct x509_csr *csr);
 
 /*
- * Check a client CSR: the self-signature verifies (PCA_ERR_BAD_SIGNATURE),
- * the key is RSA of 2048..16384 bits with a public exponent >= 3 and odd, or EC
- * on prime256v1, secp384r1 or secp521r1 (PCA_ERR_UNSUPPORTED otherwise),
- * and the CSR has a non-empty subject or a subjectAltName extension
- * (PCA_ERR_INVALID). why gets the reason.
+ * Check a client CSR, cheapest checks first:
+ *  - the key is RSA (rsaEncryption, parameters NULL or absent; the
+ *    RSAPublicKey uses every byte of the key's BIT STRING) of 2048..16384
+ *    bits with a public exponent >= 3 and odd, or EC (id-ecPublicKey with a
+ *    namedCurve) on prime256v1, secp384r1 or secp521r1 (PCA_ERR_UNSUPPORTED
+ *    otherwise), whose point is on the curve and not the identity
+ *    (PCA_ERR_INVALID);
+ *  - the self-signature verifies under that key with X509_REQ_verify()'s
+ *    rules (ASN1_item_verify: signature algorithm matching the key type,
+ *    RSA-PSS parameters, no unused bits) over the CertificationRequestInfo
+ *    as received (PCA_ERR_BAD_SIGNATURE);
+ *  - the CSR has a non-empty subject or a subjectAltName extension
+ *    (PCA_ERR_INVALID).
+ * why gets the reason.
  */
+int x509_csr_validate(struct x509_csr *csr, char *why, size_t whylen) PCA_MUST_CHECK;
+
+/* The subject Name (owned by csr). */
+const X509_NAME *x509_csr_subject(const struct x509_csr *csr);
+/* The public key (owned by csr, built on first use); NULL when the key is
+ * not one x509_csr_validate() accepts. */
+EVP_PKEY *x509_csr_pkey(struct x509_csr *csr);
+
+enum x509_csr_part {
+	X509_CSR_SUBJECT,	/* DER Name */
+	X509_CSR_SPKI,		/* DER SubjectPublicKeyInfo */
+	X509_CSR_SAN,		/* DER GeneralNames of the requested subjectAltName */
+};
+/* The same bytes as x509_csr_subject_der(), x509_csr_spki_der() and
+ * x509_csr_san_der() give for the same CSR; *out malloc'd. X509_CSR_SAN:
+ * PCA_ERR_NOT_FOUND without one, PCA_ERR_MALFORMED when it does not decode. */
+int x509_csr_part_der(struct x509_csr *csr, enum x509_csr_part part, uint8_t **out,
+    size_t *len) PCA_MUST_CHECK;
+
+/* ---- client CSRs as OpenSSL objects ------------------------------------- */
+
+/* PEM ("-----BEGIN CERTIFICATE REQUEST-----" or "NEW CERTIFICATE REQUEST")
+ * or DER. PCA_ERR_MALFORMED when neither parses or bytes trail. Slow: goes
+ * through OpenSSL's decoder framework for the key (see struct x509_csr). */
+int x509_csr_parse(const uint8_t *data, size_t len, X509_REQ **out) PCA_MUST_CHECK;
+
+/* x509_csr_validate() of req (its DER encoding, re-read). */
 int x509_csr_check(X509_REQ *req, char *why, size_t whylen) PCA_MUST_CHECK;
 
 /* DER of the CSR's subject Name / SubjectPublicKeyInfo; *out malloc'd. */

@@ -1,11 +1,22 @@
+/*
+ * auth.c - authenticating native API requests (auth.h).
+ *
+ * The access key's signing key for the request's scope comes from the
+ * credential cache when a request with the same key and scope verified
+ * since the store last changed (cred_cache.h), and from the store and four
+ * HMACs otherwise. Either way every check of auth.h runs, in its order.
+ */
 #include "auth.h"
 #include "api_catalog.h"
 #include "clock.h"
+#include "cred_cache.h"
 #include "envelope.h"
 #include "log.h"
+#include "log_limit.h"
 #include "nonce_cache.h"
 #include "sigv4.h"
 #include "store.h"
+#include "wipe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +35,11 @@ auth_caller_of(struct caller *c, const char *account_id, const char *user_name, 
 	}
 }
 
+/* A replayed request is logged as a warning, but anyone holding a copy of
+ * one can send it again and again (log_limit.h). */
+#define AUTH_REPLAY_LINES_PER_SEC	5
+static struct log_limit gl_replay_lines = LOG_LIMIT_INIT(AUTH_REPLAY_LINES_PER_SEC);
+
 static int
 fail(enum api_exc *exc, enum api_exc e, char *msg, size_t msglen, const char *text)
 {
@@ -32,17 +48,60 @@ fail(enum api_exc *exc, enum api_exc e, char *msg, size_t msglen, const char *te
 	return -1;
 }
 
+/*
+ * The signing key and owner of req's access key for its scope, from the
+ * cache or the store: 0; PCA_ERR_NOT_FOUND when the key does not exist or
+ * is inactive; PCA_ERR_AUTH when no key can be derived for the request's
+ * scope; another code when the store failed. *cached tells which.
+ */
+static int
+auth_signing_key(struct frontend *fe, const Pca__Api__Request *req, const char *date8,
+    const char *signing_name, uint64_t gen, uint8_t skey[SIGV4_KEY_LEN],
+    struct cred_owner *owner, int *cached)
+{
+	struct store_access_key key;
+	int r;
+
+	*cached = 0;
+	if (cred_cache_get(fe->creds, gen, req->access_key_id, date8, req->region,
+	    signing_name, skey, owner) == 0) {
+		*cached = 1;
+		return 0;
+	}
+	memset(owner, 0, sizeof(*owner));
+	if ((r = store_access_key_get(fe->store, req->access_key_id, &key)) != 0)
+		goto out;
+	if (!key.active) {
+		r = PCA_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (envelope_signing_key(req, key.secret, signing_name, skey) != 0) {
+		r = PCA_ERR_AUTH;	/* no region: the envelope is malformed */
+		goto out;
+	}
+	memcpy(owner->account_id, key.account_id, sizeof(owner->account_id));
+	owner->is_root = key.user_name == NULL;
+	if (key.user_name != NULL)
+		snprintf(owner->user_name, sizeof(owner->user_name), "%s", key.user_name);
+	r = 0;
+ out:
+	store_access_key_clear(&key);		/* wipes the secret */
+	return r;
+}
+
 int
 auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *caller,
     enum api_exc *exc, char *msg, size_t msglen)
 {
 	const struct api_service *svc;
-	struct store_access_key key;
-	char why[512];
+	struct cred_owner owner;
+	uint8_t skey[SIGV4_KEY_LEN];
+	char why[512], date8[9];
 	int64_t ts, now = clock_real();
-	int r, rc = -1;
+	uint64_t gen;
+	int r, rc = -1, cached = 0;
 
-	memset(&key, 0, sizeof(key));
+	memset(skey, 0, sizeof(skey));
 	if ((svc = api_service_find(req->service)) == NULL)
 		return fail(exc, EXC_UNKNOWN_OPERATION, msg, msglen, "Unknown service.");
 	if (req->access_key_id[0] == '\0')
@@ -61,13 +120,18 @@ auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *ca
 	if (ts < fe->started_at)
 		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen,
 		    "The request was signed before the service started; sign it again.");
-	r = store_access_key_get(fe->store, req->access_key_id, &key);
-	if (r == PCA_ERR_NOT_FOUND || (r == 0 && !key.active)) {
+	/* the generation first: what the store says after it is at least
+	 * that new (store.h) */
+	gen = store_credentials_generation(fe->store);
+	memcpy(date8, req->timestamp, 8);	/* the scope's date; parsed above */
+	date8[8] = '\0';
+	r = auth_signing_key(fe, req, date8, svc->signing_name, gen, skey, &owner, &cached);
+	if (r == PCA_ERR_NOT_FOUND) {
 		rc = fail(exc, EXC_UNRECOGNIZED_CLIENT, msg, msglen,
 		    "The security token included in the request is invalid.");
 		goto out;
 	}
-	if (r != 0) {
+	if (r != 0 && r != PCA_ERR_AUTH) {
 		rc = fail(exc, EXC_INTERNAL, msg, msglen, "Internal error.");
 		goto out;
 	}
@@ -77,7 +141,8 @@ auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *ca
 		    "The security token included in the request is invalid.");
 		goto out;
 	}
-	if (envelope_verify(req, key.secret, svc->signing_name, why, sizeof(why)) != 0) {
+	if (r == PCA_ERR_AUTH ||
+	    envelope_verify_key(req, skey, svc->signing_name, why, sizeof(why)) != 0) {
 		rc = fail(exc, EXC_INVALID_SIGNATURE, msg, msglen,
 		    "The request signature we calculated does not match the signature you "
 		    "provided. Check your AWS Secret Access Key and signing method. Consult "
@@ -86,7 +151,12 @@ auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *ca
 	}
 	r = nonce_cache_check_and_add(fe->nonces, req->access_key_id, req->nonce, ts, now);
 	if (r == PCA_ERR_EXISTS) {
-		log_warn("replayed request refused: key %s", req->access_key_id);
+		unsigned long dropped;
+		char note[LOG_LIMIT_NOTE_LEN];
+
+		if (log_limit_allow(&gl_replay_lines, &dropped))
+			log_warn("replayed request refused: key %.32s%s", req->access_key_id,
+			    log_limit_note(dropped, note));
 		rc = fail(exc, EXC_INVALID_SIGNATURE, msg, msglen,
 		    "The request was already received: its nonce has been used.");
 		goto out;
@@ -95,9 +165,13 @@ auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *ca
 		rc = fail(exc, EXC_THROTTLING, msg, msglen, "Rate exceeded");
 		goto out;
 	}
-	auth_caller_of(caller, key.account_id, key.user_name, key.id);
+	if (!cached)
+		cred_cache_put(fe->creds, gen, req->access_key_id, date8, req->region,
+		    svc->signing_name, skey, &owner);
+	auth_caller_of(caller, owner.account_id, owner.is_root ? NULL : owner.user_name,
+	    req->access_key_id);
 	rc = 0;
  out:
-	store_access_key_clear(&key);
+	wipe(skey, sizeof(skey));
 	return rc;
 }

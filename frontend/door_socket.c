@@ -5,6 +5,7 @@
 #include "codec_json.h"
 #include "envelope.h"
 #include "log.h"
+#include "log_limit.h"
 #include "ops.h"
 #include "wire.h"
 
@@ -13,13 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The door's threads and socket (set once by door_socket_start). */
+/* Lines a second about failed requests and vanished clients: anyone who
+ * reaches the socket can cause them (log_limit.h). */
+#define DOOR_FAIL_LINES_PER_SEC		20
+#define DOOR_GONE_LINES_PER_SEC		5
+
+/* The door's threads and socket (set once by door_socket_start), and the
+ * limits of the lines its requests log. */
 static struct {
 	int		 sock;
 	pthread_t	*threads;
 	size_t		 nthreads;
 	struct frontend	*fe;
-} gl_door = { -1, NULL, 0, NULL };
+	struct log_limit fail_lines;
+	struct log_limit gone_lines;
+} gl_door = { -1, NULL, 0, NULL, LOG_LIMIT_INIT(DOOR_FAIL_LINES_PER_SEC),
+    LOG_LIMIT_INIT(DOOR_GONE_LINES_PER_SEC) };
 
 static int
 answer(const char *request_id, enum api_exc exc, const char *msg, const ProtobufCMessage *out,
@@ -63,7 +73,8 @@ door_socket_handle(struct fe_worker *w, const uint8_t *in, size_t in_len,
 	struct op_ctx ctx;
 	struct caller caller;
 	struct codec_error cerr;
-	char rid[37] = "00000000-0000-0000-0000-000000000000";
+	char rid[37] = "00000000-0000-0000-0000-000000000000", more[LOG_LIMIT_NOTE_LEN];
+	unsigned long dropped;
 	int r;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -113,8 +124,10 @@ door_socket_handle(struct fe_worker *w, const uint8_t *in, size_t in_len,
  done:
 	if (ctx.exc != EXC_NONE) {
 		atomic_fetch_add(&w->fe->n_errors, 1);
-		log_info("%s %s:%s -> %s: %s", rid, req != NULL ? req->service : "?",
-		    req != NULL ? req->operation : "?", api_exc_name(ctx.exc), ctx.msg);
+		if (log_limit_allow(&gl_door.fail_lines, &dropped))
+			log_info("%s %.32s:%.64s -> %s: %s%s", rid,
+			    req != NULL ? req->service : "?", req != NULL ? req->operation : "?",
+			    api_exc_name(ctx.exc), ctx.msg, log_limit_note(dropped, more));
 	}
 	r = answer(rid, ctx.exc, ctx.msg, output, out, out_len);
 	if (output != NULL)
@@ -133,6 +146,8 @@ worker_main(void *arg)
 	struct wire_req wr;
 	uint8_t *out;
 	size_t out_len;
+	unsigned long dropped;
+	char more[LOG_LIMIT_NOTE_LEN];
 
 	(void)arg;
 	if (fe_worker_init(&w, gl_door.fe) != 0) {
@@ -143,8 +158,10 @@ worker_main(void *arg)
 		if (wire_server_recv(gl_door.sock, &wr) != 0)
 			continue;
 		if (door_socket_handle(&w, wr.body, wr.len, &out, &out_len) == 0) {
-			if (wire_server_send(gl_door.sock, &wr, out, out_len) != 0)
-				log_info("answer not delivered (%zu bytes): client gone", out_len);
+			if (wire_server_send(gl_door.sock, &wr, out, out_len) != 0 &&
+			    log_limit_allow(&gl_door.gone_lines, &dropped))
+				log_info("answer not delivered (%zu bytes): client gone%s",
+				    out_len, log_limit_note(dropped, more));
 			free(out);
 		}
 		wire_req_free(&wr);

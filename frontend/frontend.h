@@ -19,6 +19,7 @@
 #include "err.h"
 
 struct store;
+struct cred_cache;
 struct nonce_cache;
 struct serial_pool;
 struct signer_conn;
@@ -40,6 +41,7 @@ struct frontend_config {
 struct frontend {
 	struct frontend_config	 cfg;
 	struct store		*store;
+	struct cred_cache	*creds;		/* NULL: every request reads the store */
 	struct nonce_cache	*nonces;
 	struct serial_pool	*serials;
 	int64_t			 started_at;	/* real clock at start */

@@ -5,7 +5,8 @@
  * timestamp falls out of the +-5 minute signature window, so a request
  * replayed within the window is refused and one replayed later is refused
  * by the window itself. Memory is bounded by the request rate times the
- * window; entries are purged as time passes (amortized, no thread).
+ * window (~6 minutes), at most max_entries entries of 32 bytes (entry and
+ * hash bucket); entries are purged as time passes (amortized, no thread).
  *
  * THREAD SAFETY: all functions may be called from any thread.
  */
@@ -31,5 +32,7 @@ void nonce_cache_free(struct nonce_cache *nc);
 int nonce_cache_check_and_add(struct nonce_cache *nc, const char *key_id,
     const char *nonce, int64_t ts, int64_t now) PCA_MUST_CHECK;
 size_t nonce_cache_size(struct nonce_cache *nc);
+/* Bytes the cache holds now (its pool keeps its high-water mark). */
+size_t nonce_cache_bytes(struct nonce_cache *nc);
 
 #endif

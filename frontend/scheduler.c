@@ -28,7 +28,7 @@ static struct {
 };
 
 int cert_complete(struct fe_worker *w, const char *ca_id, const char *serial,
-    const Pca__Signer__SignCertRequest *s, char *why, size_t whylen);
+    const uint8_t *sreq, size_t sreq_len, char *why, size_t whylen);
 
 static int
 sweep_pending_certs(struct fe_worker *w)
@@ -52,8 +52,10 @@ sweep_pending_certs(struct fe_worker *w)
 				log_error("could not record the failure");
 			continue;
 		}
-		r = cert_complete(w, certs[i].ca_id, certs[i].serial, s, why, sizeof(why));
+		/* decoded only to be sure it still does; sent as recorded */
 		pca__signer__sign_cert_request__free_unpacked(s, NULL);
+		r = cert_complete(w, certs[i].ca_id, certs[i].serial, certs[i].request,
+		    certs[i].request_len, why, sizeof(why));
 		if (r == 0) {
 			log_info("CA %s serial %s: completed a pending issuance",
 			    certs[i].ca_id, certs[i].serial);

@@ -253,16 +253,79 @@ int
 signer_client_sign_cert(struct signer_conn *c, const Pca__Signer__SignCertRequest *sreq,
     uint8_t **der, size_t *der_len, char *why, size_t whylen)
 {
-	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
-	Pca__Signer__Response *resp = NULL;
+	uint8_t *buf;
+	size_t len;
 	int r;
 
-	req.body_case = PCA__SIGNER__REQUEST__BODY_SIGN_CERT;
-	req.sign_cert = (Pca__Signer__SignCertRequest *)sreq;
+	*der = NULL;
+	*der_len = 0;
+	len = pca__signer__sign_cert_request__get_packed_size(sreq);
+	if ((buf = malloc(len > 0 ? len : 1)) == NULL)
+		return PCA_ERR_NOMEM;
+	pca__signer__sign_cert_request__pack(sreq, buf);
+	r = signer_client_sign_cert_packed(c, buf, len, der, der_len, why, whylen);
+	free(buf);
+	return r;
+}
+
+#define VARINT_MAX	10	/* bytes of a base-128 uint64 */
+
+/* The protobuf base-128 varint of v into out; its length. */
+static size_t
+varint_put(uint64_t v, uint8_t out[VARINT_MAX])
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+/*
+ * The body goes in as an unknown field of the Request: protobuf-c writes
+ * unknown fields after the known ones, as tag and then the bytes it holds
+ * (for a length-delimited field, the length and the value), which is
+ * exactly how it writes a sign_cert member (a oneof's case number is its
+ * field number). The signer reads a plain Request with sign_cert set, byte
+ * for byte what signer_client_sign_cert() would send (test_signer_client.c).
+ */
+int
+signer_client_sign_cert_packed(struct signer_conn *c, const uint8_t *sreq, size_t len,
+    uint8_t **der, size_t *der_len, char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	ProtobufCMessageUnknownField body;
+	Pca__Signer__Response *resp = NULL;
+	uint8_t *field = NULL;
+	size_t n;
+	int r;
+
+	*der = NULL;
+	*der_len = 0;
+	if (sreq == NULL || len == 0 || len > SIGNER_MAX_MESSAGE) {
+		snprintf(why, whylen, "no sign request");
+		return PCA_ERR_INTERNAL;
+	}
+	if ((field = malloc(VARINT_MAX + len)) == NULL)
+		return PCA_ERR_NOMEM;
+	n = varint_put(len, field);
+	memcpy(field + n, sreq, len);
+	memset(&body, 0, sizeof(body));
+	body.tag = PCA__SIGNER__REQUEST__BODY_SIGN_CERT;
+	body.wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+	body.len = n + len;
+	body.data = field;
+	req.base.n_unknown_fields = 1;
+	req.base.unknown_fields = &body;
 	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
-		return r;
+		goto out;
 	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_SIGN_CERT, why, whylen)) == 0)
 		r = take_bytes(&resp->sign_cert->certificate, der, der_len);
 	pca__signer__response__free_unpacked(resp, NULL);
+ out:
+	free(field);
 	return r;
 }

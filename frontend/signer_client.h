@@ -42,5 +42,9 @@ int signer_client_sign_csr(struct signer_conn *c, const Pca__Signer__SignCsrRequ
     uint8_t **csr, size_t *csr_len, char *why, size_t whylen) PCA_MUST_CHECK;
 int signer_client_sign_cert(struct signer_conn *c, const Pca__Signer__SignCertRequest *req,
     uint8_t **der, size_t *der_len, char *why, size_t whylen) PCA_MUST_CHECK;
+/* The same with the SignCertRequest already packed (as the store records
+ * it): its bytes go out as they are, not unpacked and packed again. */
+int signer_client_sign_cert_packed(struct signer_conn *c, const uint8_t *req, size_t len,
+    uint8_t **der, size_t *der_len, char *why, size_t whylen) PCA_MUST_CHECK;
 
 #endif

@@ -83,6 +83,26 @@ int store_access_key_put(struct store *st, const struct store_access_key *k) PCA
 int store_access_key_get(struct store *st, const char *id, struct store_access_key *out) PCA_MUST_CHECK;
 void store_access_key_clear(struct store_access_key *k);
 
+/*
+ * The credentials generation: a number that changes whenever accounts,
+ * users or access keys may have changed. It has changed by the time any
+ * function writing them returns (whether the write succeeded or not), so a
+ * cache of what those tables say stays right when it reads the generation
+ * before reading the store, tags what it keeps with it, and drops
+ * everything as soon as the generation differs: a key deactivated or
+ * rotated stops working on the next request. Never 0 and never goes back;
+ * costs an atomic load.
+ *
+ * Back ends: store_sqlite.c counts the writes made through this handle
+ * (one frontend process owns the file; pca-frontend admin-init, the only
+ * other writer, adds an account and a key, which no cache holds yet). A
+ * back end shared by several frontends must also see the others' writes
+ * (a counter row every such write bumps, watched by each frontend).
+ * Every new write of these tables must bump it (store_sqlite.c:
+ * job_run_credentials()).
+ */
+uint64_t store_credentials_generation(struct store *st);
+
 /* ---- certificate authorities ----------------------------------------- */
 
 #define STORE_CA_ID_LEN		36	/* uuid text */

@@ -45,7 +45,18 @@
 #include <sqlite3.h>
 
 #define STORE_BATCH_MAX		256	/* jobs per transaction */
-#define STORE_IDLE_MAX		64	/* idle read connections kept open */
+/*
+ * Memory: each read connection keeps its own page cache (SQLite's default
+ * is 2 MiB), which a connection serving random GetCertificate reads fills
+ * in time. Readers get STORE_READ_CACHE_KIB each and at most
+ * STORE_READERS_MAX of them are open (a reader beyond waits for one to come
+ * back), so reads hold at most 64 x 256 KiB of cache; the writer keeps the
+ * default. Point reads need the few interior pages of a B-tree and a leaf.
+ */
+#define STORE_READERS_MAX	64	/* read connections open at once */
+#define STORE_READ_CACHE_KIB	256	/* page cache of each */
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
 #define STORE_BUSY_MS		10000	/* another process holding the lock */
 #define STORE_WAL_LIMIT		(64 * 1024 * 1024)	/* truncate the WAL to this after checkpoints */
 
@@ -291,6 +302,7 @@ struct store_job {
 	void		*arg;
 	int		 result;
 	int		 done;
+	int		 credentials;	/* writes accounts, users or access keys */
 	pthread_cond_t	 cv;		/* the caller sleeps on it */
 	struct store_job *next;
 };
@@ -307,11 +319,16 @@ struct store {
 	pthread_t		 writer;
 	struct conn		*wconn;		/* the writer's own */
 	atomic_size_t		 commits;
+	/* store_credentials_generation(): bumped by the writer after each
+	 * batch with a credentials job, before its callers are woken */
+	atomic_uint_fast64_t	 cred_gen;
 
-	/* idle read connections */
+	/* read connections: nreaders open, of which nidle in idle */
 	pthread_mutex_t		 pool_mu;
+	pthread_cond_t		 pool_cv;	/* a reader waits for one */
 	struct conn		*idle;
 	size_t			 nidle;
+	size_t			 nreaders;
 
 	int			 sync_ready;	/* mutexes and cv initialized */
 };
@@ -563,7 +580,8 @@ conn_open(const char *path, int writer, struct conn **out)
 	    (rc = sqlite3_exec(c->db, writer ?
 	    /* FAST: zero freed content (old secrets) when it costs no extra I/O */
 	    "PRAGMA secure_delete = FAST;" :
-	    "PRAGMA query_only = ON;", NULL, NULL, NULL)) != SQLITE_OK) {
+	    "PRAGMA query_only = ON; PRAGMA cache_size = -" STR(STORE_READ_CACHE_KIB) ";",
+	    NULL, NULL, NULL)) != SQLITE_OK) {
 		r = DB_ERR(c, rc, "pragma");
 		goto out;
 	}
@@ -578,23 +596,40 @@ conn_open(const char *path, int writer, struct conn **out)
 	return r;
 }
 
+/*
+ * A read connection: an idle one, a new one while fewer than
+ * STORE_READERS_MAX are open, or else the next one put back. A caller
+ * holds one connection at a time (a second conn_get() while holding one
+ * could wait for ever), and gives it back with conn_put().
+ */
 static int
 conn_get(struct store *st, struct conn **out)
 {
 	struct conn *c;
+	int r;
 
 	pthread_mutex_lock(&st->pool_mu);
-	if ((c = st->idle) != NULL) {
+	while ((c = st->idle) == NULL && st->nreaders >= STORE_READERS_MAX)
+		pthread_cond_wait(&st->pool_cv, &st->pool_mu);
+	if (c != NULL) {
 		st->idle = c->next;
 		st->nidle--;
 		c->next = NULL;
+	} else {
+		st->nreaders++;		/* the one opened below */
 	}
 	pthread_mutex_unlock(&st->pool_mu);
 	if (c != NULL) {
 		*out = c;
 		return 0;
 	}
-	return conn_open(st->path, 0, out);
+	if ((r = conn_open(st->path, 0, out)) != 0) {
+		pthread_mutex_lock(&st->pool_mu);
+		st->nreaders--;
+		pthread_cond_signal(&st->pool_cv);
+		pthread_mutex_unlock(&st->pool_mu);
+	}
+	return r;
 }
 
 static void
@@ -603,14 +638,11 @@ conn_put(struct store *st, struct conn *c)
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&st->pool_mu);
-	if (st->nidle < STORE_IDLE_MAX) {
-		c->next = st->idle;
-		st->idle = c;
-		st->nidle++;
-		c = NULL;
-	}
+	c->next = st->idle;
+	st->idle = c;
+	st->nidle++;
+	pthread_cond_signal(&st->pool_cv);
 	pthread_mutex_unlock(&st->pool_mu);
-	conn_close(c);		/* a burst of readers beyond the pool */
 }
 
 /* ---- the writer --------------------------------------------------------- */
@@ -673,6 +705,14 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&st->mu);
 
 		writer_run_batch(st, batch, n);
+		/* whether it committed or not: a spurious bump only empties
+		 * the credential caches once */
+		for (i = 0; i < n; i++) {
+			if (batch[i]->credentials) {
+				atomic_fetch_add(&st->cred_gen, 1);
+				break;
+			}
+		}
 
 		/* Signal under the lock: once it is released a caller may
 		 * return and its job (on its stack) is gone. */
@@ -688,7 +728,7 @@ writer_main(void *arg)
 
 /* Queue fn(arg) for the writer and sleep until its transaction committed. */
 static int
-job_run(struct store *st, int (*fn)(struct conn *, void *), void *arg)
+job_submit(struct store *st, int (*fn)(struct conn *, void *), void *arg, int credentials)
 {
 	struct store_job job;
 	int r;
@@ -696,6 +736,7 @@ job_run(struct store *st, int (*fn)(struct conn *, void *), void *arg)
 	memset(&job, 0, sizeof(job));
 	job.fn = fn;
 	job.arg = arg;
+	job.credentials = credentials;
 	if (pthread_cond_init(&job.cv, NULL) != 0)
 		return PCA_ERR_INTERNAL;
 	pthread_mutex_lock(&st->mu);
@@ -715,6 +756,20 @@ job_run(struct store *st, int (*fn)(struct conn *, void *), void *arg)
 	pthread_mutex_unlock(&st->mu);
 	pthread_cond_destroy(&job.cv);
 	return r;
+}
+
+static int
+job_run(struct store *st, int (*fn)(struct conn *, void *), void *arg)
+{
+	return job_submit(st, fn, arg, 0);
+}
+
+/* Every write of accounts, users or access keys goes through here, so that
+ * store_credentials_generation() has changed when it returns. */
+static int
+job_run_credentials(struct store *st, int (*fn)(struct conn *, void *), void *arg)
+{
+	return job_submit(st, fn, arg, 1);
 }
 
 /* ---- open and close ------------------------------------------------------ */
@@ -855,6 +910,7 @@ store_free(struct store *st)
 	conn_close(st->wconn);
 	if (st->sync_ready) {
 		pthread_cond_destroy(&st->work_cv);
+		pthread_cond_destroy(&st->pool_cv);
 		pthread_mutex_destroy(&st->mu);
 		pthread_mutex_destroy(&st->pool_mu);
 	}
@@ -891,8 +947,16 @@ store_open(const char *path, struct store **out)
 		r = PCA_ERR_INTERNAL;
 		goto out;
 	}
+	if (pthread_cond_init(&st->pool_cv, NULL) != 0) {
+		pthread_cond_destroy(&st->work_cv);
+		pthread_mutex_destroy(&st->mu);
+		pthread_mutex_destroy(&st->pool_mu);
+		r = PCA_ERR_INTERNAL;
+		goto out;
+	}
 	st->sync_ready = 1;
 	atomic_init(&st->commits, 0);
+	atomic_init(&st->cred_gen, 1);
 
 	if ((r = store_file_prepare(path)) != 0 ||
 	    (r = conn_open(path, 1, &st->wconn)) != 0 ||
@@ -943,6 +1007,12 @@ size_t
 store_commit_count(struct store *st)
 {
 	return st != NULL ? atomic_load(&st->commits) : 0;
+}
+
+uint64_t
+store_credentials_generation(struct store *st)
+{
+	return st != NULL ? (uint64_t)atomic_load(&st->cred_gen) : 0;
 }
 
 /* ---- idempotency records (inside writer jobs) --------------------------- */
@@ -1070,7 +1140,7 @@ store_account_put(struct store *st, const struct store_account *a)
 	return_val_if_fail(st != NULL && a != NULL, PCA_ERR_INTERNAL);
 	if (!FIXED_OK(a->id) || a->name == NULL)
 		return PCA_ERR_INVALID;
-	return job_run(st, job_account_put, (void *)(uintptr_t)a);
+	return job_run_credentials(st, job_account_put, (void *)(uintptr_t)a);
 }
 
 int
@@ -1145,7 +1215,7 @@ store_user_put(struct store *st, const struct store_user *u)
 	return_val_if_fail(st != NULL && u != NULL, PCA_ERR_INTERNAL);
 	if (!FIXED_OK(u->account_id) || u->name == NULL || u->arn == NULL)
 		return PCA_ERR_INVALID;
-	return job_run(st, job_user_put, (void *)(uintptr_t)u);
+	return job_run_credentials(st, job_user_put, (void *)(uintptr_t)u);
 }
 
 int
@@ -1229,7 +1299,7 @@ store_access_key_put(struct store *st, const struct store_access_key *k)
 	return_val_if_fail(st != NULL && k != NULL, PCA_ERR_INTERNAL);
 	if (k->id == NULL || k->secret == NULL || !FIXED_OK(k->account_id))
 		return PCA_ERR_INVALID;
-	return job_run(st, job_access_key_put, (void *)(uintptr_t)k);
+	return job_run_credentials(st, job_access_key_put, (void *)(uintptr_t)k);
 }
 
 int

@@ -96,7 +96,7 @@ dup_bytes(ProtobufCBinaryData *b, const uint8_t *p, size_t len)
  */
 static int
 build_sign_request(struct op_ctx *ctx, const Pca__Api__AcmPca__IssueCertificateRequest *in,
-    const struct store_ca *ca, const struct cert_template *t, X509_REQ *csr,
+    const struct store_ca *ca, const struct cert_template *t, struct x509_csr *csr,
     const uint8_t serial[SERIAL_LEN], Pca__Signer__SignCertRequest **out)
 {
 	Pca__Signer__SignCertRequest *s;
@@ -133,21 +133,21 @@ build_sign_request(struct op_ctx *ctx, const Pca__Api__AcmPca__IssueCertificateR
 	s->not_before = nb;
 	s->not_after = na;
 
-	if ((r = x509_csr_subject_der(csr, &der, &len)) != 0)
+	if ((r = x509_csr_part_der(csr, X509_CSR_SUBJECT, &der, &len)) != 0)
 		goto nomem;
 	s->subject.data = der;
 	s->subject.len = len;
-	if ((r = x509_csr_spki_der(csr, &der, &len)) != 0)
+	if ((r = x509_csr_part_der(csr, X509_CSR_SPKI, &der, &len)) != 0)
 		goto nomem;
 	s->subject_public_key.data = der;
 	s->subject_public_key.len = len;
-	r = x509_csr_san_der(csr, &der, &len);
+	r = x509_csr_part_der(csr, X509_CSR_SAN, &der, &len);
 	if (r == 0) {
 		s->has_subject_alt_names = 1;
 		s->subject_alt_names.data = der;
 		s->subject_alt_names.len = len;
 		/* RFC 5280 4.2.1.6: with an empty subject the SAN is critical */
-		if (X509_NAME_entry_count(X509_REQ_get_subject_name(csr)) == 0) {
+		if (X509_NAME_entry_count(x509_csr_subject(csr)) == 0) {
 			s->has_subject_alt_names_critical = 1;
 			s->subject_alt_names_critical = 1;
 		}
@@ -211,13 +211,15 @@ build_sign_request(struct op_ctx *ctx, const Pca__Api__AcmPca__IssueCertificateR
  */
 int
 cert_complete(struct fe_worker *w, const char *ca_id, const char *serial,
-    const Pca__Signer__SignCertRequest *s, char *why, size_t whylen)
+    const uint8_t *sreq, size_t sreq_len, char *why, size_t whylen)
 {
 	uint8_t *der = NULL;
 	size_t der_len = 0;
 	int r;
 
-	r = signer_client_sign_cert(w->signer, s, &der, &der_len, why, whylen);
+	/* the bytes recorded by store_cert_reserve(), sent as they are */
+	r = signer_client_sign_cert_packed(w->signer, sreq, sreq_len, &der, &der_len, why,
+	    whylen);
 	if (r == 0) {
 		r = store_cert_complete(w->fe->store, ca_id, serial, der, der_len);
 		if (r != 0)
@@ -239,7 +241,7 @@ acmpca_issue_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_, Protob
 	const struct cert_template *t;
 	struct store_ca ca;
 	struct store_cert pc;
-	X509_REQ *csr = NULL;
+	struct x509_csr *csr = NULL;
 	EVP_PKEY *ca_key = NULL;
 	X509_REQ *ca_csr = NULL;
 	uint8_t serial[SERIAL_LEN];
@@ -270,12 +272,12 @@ acmpca_issue_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_, Protob
 		    "for this certificate authority's key.", key_family(ca.key_algorithm));
 		goto out;
 	}
-	if (x509_csr_parse(in->csr.data, in->csr.len, &csr) != 0) {
+	if (x509_csr_load(in->csr.data, in->csr.len, &csr) != 0) {
 		rc = op_fail(ctx, EXC_MALFORMED_CSR, "The CSR is not a PEM or DER PKCS#10 "
 		    "certificate signing request.");
 		goto out;
 	}
-	if ((r = x509_csr_check(csr, why, sizeof(why))) != 0) {
+	if ((r = x509_csr_validate(csr, why, sizeof(why))) != 0) {
 		rc = op_fail(ctx, EXC_MALFORMED_CSR, "%s", why);
 		goto out;
 	}
@@ -288,7 +290,7 @@ acmpca_issue_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_, Protob
 		}
 		if (ca.csr_der == NULL || x509_csr_parse(ca.csr_der, ca.csr_der_len, &ca_csr) != 0 ||
 		    (ca_key = X509_REQ_get_pubkey(ca_csr)) == NULL ||
-		    !x509_pkey_equal(ca_key, X509_REQ_get0_pubkey(csr))) {
+		    !x509_pkey_equal(ca_key, x509_csr_pkey(csr))) {
 			rc = op_fail(ctx, EXC_INVALID_ARGS, "RootCACertificate issues the "
 			    "certificate authority's own certificate: the CSR must be its own.");
 			goto out;
@@ -337,11 +339,14 @@ acmpca_issue_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_, Protob
 		rc = fail_store(ctx, r, "certificate");
 		goto out;
 	}
-	if ((r = cert_complete(ctx->w, ca.id, serial_hex, sreq, why, sizeof(why))) != 0) {
+	if ((r = cert_complete(ctx->w, ca.id, serial_hex, pc.request, pc.request_len, why,
+	    sizeof(why))) != 0) {
 		rc = fail_signer(ctx, r, why);
 		goto out;
 	}
-	log_info("CA %s issued %s (%s) for %s", ca.id, serial_hex, t->name, ctx->caller->arn);
+	/* debug: one line a certificate costs more than the rest of the log;
+	 * the certificate's row keeps requester and template */
+	log_debug("CA %s issued %s (%s) for %s", ca.id, serial_hex, t->name, ctx->caller->arn);
  answer:
 	arn_format_cert(arn, sizeof(arn), ca.arn, serial_hex);
 	if ((out = (void *)msg_new(&pca__api__acm_pca__issue_certificate_response__descriptor)) == NULL ||
@@ -358,7 +363,7 @@ acmpca_issue_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_, Protob
 	if (sreq != NULL)
 		pca__signer__sign_cert_request__free_unpacked(sreq, NULL);
 	free(pc.request);
-	X509_REQ_free(csr);
+	x509_csr_free(csr);
 	X509_REQ_free(ca_csr);
 	EVP_PKEY_free(ca_key);
 	store_ca_clear(&ca);

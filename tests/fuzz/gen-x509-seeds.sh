@@ -7,7 +7,8 @@
 # CSRs: RSA 2048 and 4096, EC P-256/P-384/P-521, with and without
 # subjectAltName, an empty subject with a SAN, an empty subject without one
 # (refused by x509_csr_check), a curve the service refuses, a broken
-# signature; as PEM, DER and the old "NEW CERTIFICATE REQUEST" label.
+# signature, an RSA-PSS signature, a compressed point, explicit curve
+# parameters, BER; as PEM, DER and the old "NEW CERTIFICATE REQUEST" label.
 # Certificates and chains: a root, an intermediate and a leaf as PEM and
 # DER, chains of one to three, PEM with explanatory text before it, and a
 # few malformed ones. Keys are fresh on every run; the files are committed.
@@ -76,6 +77,23 @@ b[-5] ^= 0x55
 open(sys.argv[2], 'wb').write(b)
 EOF
 head -c 200 "$csr/p521.der" > "$csr/truncated.der"
+# an RSA-PSS signature (rsaEncryption key); a compressed point; a P-256
+# key spelled with explicit curve parameters (refused: namedCurve only)
+req "$csr/rsa-pss-signature.pem" rsa2048 "/CN=pss.example.com" \
+	-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32
+openssl ec -in p256.key -conv_form compressed -out p256c.key 2>/dev/null
+req "$csr/p256-compressed.pem" p256c "/CN=compressed.example.com"
+openssl ec -in p256.key -param_enc explicit -out p256x.key 2>/dev/null
+req "$csr/p256-explicit.pem" p256x "/CN=explicit.example.com"
+# BER: the outer SEQUENCE with an indefinite length (x509_csr_load refuses
+# it, x509_csr_parse takes it)
+openssl req -in "$csr/p256-compressed.pem" -outform DER -out c.der
+python3 - c.der "$csr/ber-indefinite.der" <<'EOF'
+import sys
+b = open(sys.argv[1], 'rb').read()
+skip = {0x81: 3, 0x82: 4}.get(b[1], 2)
+open(sys.argv[2], 'wb').write(bytes([0x30, 0x80]) + b[skip:] + b'\x00\x00')
+EOF
 
 # ---- certificates and chains
 cat > ca.cnf <<'EOF'

@@ -178,6 +178,48 @@ test_clock_oddities(void)
 	nonce_cache_free(nc);
 }
 
+/*
+ * Memory: the cap of frontend/main.c (2^20 entries) fits in 32 MiB, 32
+ * bytes an entry, and entries forgotten are reused rather than added to.
+ */
+static void
+test_memory(void)
+{
+	struct nonce_cache *nc;
+	const size_t max = 1u << 20;
+	size_t bytes;
+	char n[33];
+
+	assert_int_eq(nonce_cache_new(max, &nc), 0);
+	assert_int_le(nonce_cache_bytes(nc), 64 * 1024);	/* nothing up front */
+	for (unsigned long i = 0; i < max; i++) {
+		nonce_of(n, 6, i);
+		if (nonce_cache_check_and_add(nc, "AKIDEXAMPLEEXAMPLE01", n, T0, T0) != 0)
+			test_fail(__FILE__, __LINE__, "add %lu refused", i);
+	}
+	assert_int_eq(nonce_cache_size(nc), max);
+	bytes = nonce_cache_bytes(nc);
+	test_diag("nonce_cache: %zu entries in %.1f MiB, %.1f bytes an entry", max,
+	    (double)bytes / (1024.0 * 1024.0), (double)bytes / (double)max);
+	assert_int_le(bytes, 32u * 1024 * 1024 + 64 * 1024);
+	/* still exact: the last one is a replay, one more is over the cap */
+	assert_int_eq(nonce_cache_check_and_add(nc, "AKIDEXAMPLEEXAMPLE01", n, T0, T0),
+	    PCA_ERR_EXISTS);
+	nonce_of(n, 7, 0);
+	assert_int_eq(nonce_cache_check_and_add(nc, "AKIDEXAMPLEEXAMPLE01", n, T0, T0),
+	    PCA_ERR_TOO_LARGE);
+	/* after the window everything is forgotten; refilling reuses it */
+	for (unsigned long i = 0; i < max / 2; i++) {
+		nonce_of(n, 8, i);
+		if (nonce_cache_check_and_add(nc, "AKIDEXAMPLEEXAMPLE01", n, T0 + 1000,
+		    T0 + 1000) != 0)
+			test_fail(__FILE__, __LINE__, "add %lu refused after expiry", i);
+	}
+	assert_int_eq(nonce_cache_size(nc), max / 2);
+	assert_int_eq(nonce_cache_bytes(nc), bytes);
+	nonce_cache_free(nc);
+}
+
 struct worker {
 	struct nonce_cache	*nc;
 	unsigned		 id;
@@ -319,6 +361,7 @@ main(void)
 	test_run("nonce_cache/steady_state", test_steady_state);
 	test_run("nonce_cache/capacity", test_capacity);
 	test_run("nonce_cache/clock_oddities", test_clock_oddities);
+	test_run("nonce_cache/memory", test_memory);
 	test_run("nonce_cache/threads_race", test_threads_race);
 	test_run("nonce_cache/throughput", test_throughput);
 	return test_done();

@@ -323,6 +323,101 @@ test_access_keys(void)
 	store_close(st);
 }
 
+/*
+ * store_credentials_generation(): changed by every write of accounts, users
+ * and access keys by the time it returns (succeeded or not), by nothing
+ * else, and read by any thread.
+ */
+static void
+test_credentials_generation(void)
+{
+	struct store *st = open_fresh("generation");
+	struct store_access_key k;
+	struct store_user u;
+	struct ca_fixture f;
+	uint64_t g;
+
+	assert_int_eq(store_credentials_generation(NULL), 0);
+	g = store_credentials_generation(st);
+	assert_int_ne(g, 0);
+	put_account(st, ACCT1);
+	assert_true(store_credentials_generation(st) > g);
+	g = store_credentials_generation(st);
+	memset(&u, 0, sizeof(u));
+	memcpy(u.account_id, ACCT1, sizeof(u.account_id));
+	u.name = "dave";
+	u.arn = "arn:aws:iam::" ACCT1 ":user/dave";
+	assert_int_eq(store_user_put(st, &u), 0);
+	assert_true(store_credentials_generation(st) > g);
+	g = store_credentials_generation(st);
+	memset(&k, 0, sizeof(k));
+	k.id = "AKIADDDDDDDDDDDDDDDD";
+	k.secret = "secret";
+	memcpy(k.account_id, ACCT1, sizeof(k.account_id));
+	k.active = 1;
+	assert_int_eq(store_access_key_put(st, &k), 0);
+	assert_true(store_credentials_generation(st) > g);
+	g = store_credentials_generation(st);
+	k.active = 0;				/* deactivation */
+	assert_int_eq(store_access_key_put(st, &k), 0);
+	assert_true(store_credentials_generation(st) > g);
+	g = store_credentials_generation(st);
+	memcpy(k.account_id, "999999999999", sizeof(k.account_id));
+	assert_int_eq(store_access_key_put(st, &k), PCA_ERR_EXISTS);	/* failed: bumped anyway */
+	assert_true(store_credentials_generation(st) > g);
+	/* other writes leave it alone */
+	g = store_credentials_generation(st);
+	ca_fixture(&f, ACCT1, 1);
+	assert_int_eq(store_ca_insert(st, &f.ca), 0);
+	assert_int_eq(store_ca_purge(st, f.ca.id), 0);
+	assert_int_eq(store_credentials_generation(st), g);
+	store_close(st);
+}
+
+struct reader {
+	struct store	*st;
+	unsigned long	 ok, failed;
+};
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct store_account a;
+
+	for (int i = 0; i < 200; i++) {
+		if (store_account_get(r->st, ACCT1, &a) == 0)
+			r->ok++;
+		else
+			r->failed++;
+		store_account_clear(&a);
+	}
+	return NULL;
+}
+
+/* More reading threads than read connections: the extra ones wait for a
+ * connection instead of opening their own, and everyone gets served. */
+static void
+test_readers_bounded(void)
+{
+	struct store *st = open_fresh("readers");
+	struct reader r[100];
+	pthread_t th[100];
+
+	put_account(st, ACCT1);
+	for (int i = 0; i < 100; i++) {
+		r[i].st = st;
+		r[i].ok = r[i].failed = 0;
+		assert_int_eq(pthread_create(&th[i], NULL, reader_main, &r[i]), 0);
+	}
+	for (int i = 0; i < 100; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_eq(r[i].ok, 200);
+		assert_int_eq(r[i].failed, 0);
+	}
+	store_close(st);
+}
+
 /* ---- certificate authorities ----------------------------------------------- */
 
 static void
@@ -1158,6 +1253,8 @@ main(void)
 	test_run("store/accounts", test_accounts);
 	test_run("store/users", test_users);
 	test_run("store/access_keys", test_access_keys);
+	test_run("store/credentials_generation", test_credentials_generation);
+	test_run("store/readers_bounded", test_readers_bounded);
 	test_run("store/ca_insert_get", test_ca_insert_get);
 	test_run("store/ca_update_version", test_ca_update_version);
 	test_run("store/ca_list_paging", test_ca_list_paging);
