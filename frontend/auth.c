@@ -29,8 +29,11 @@ auth_caller_of(struct caller *c, const char *account_id, const char *user_name, 
 	snprintf(c->access_key_id, sizeof(c->access_key_id), "%s", key_id);
 	if (user_name == NULL) {
 		c->is_root = 1;
+		c->kind = CALLER_ROOT;
 		snprintf(c->arn, sizeof(c->arn), "arn:aws:iam::%s:root", account_id);
 	} else {
+		c->kind = CALLER_USER;
+		snprintf(c->name, sizeof(c->name), "%s", user_name);
 		snprintf(c->arn, sizeof(c->arn), "arn:aws:iam::%s:user/%s", account_id, user_name);
 	}
 }

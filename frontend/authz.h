@@ -19,6 +19,7 @@ struct authz_request {
 	const char		*action;	/* "acm-pca:IssueCertificate" */
 	const char		*resource;	/* ARN, or "*" */
 	const char		*resource_account;	/* owner of resource; NULL for "*" */
+	const char		*template_arn;	/* acm-pca:TemplateArn (NULL: the default) */
 };
 
 /* 0 to allow; PCA_ERR_AUTH with why set (AWS's AccessDenied wording). */

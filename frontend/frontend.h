@@ -45,16 +45,36 @@ struct frontend {
 	struct nonce_cache	*nonces;
 	struct serial_pool	*serials;
 	int64_t			 started_at;	/* real clock at start */
+	struct authz		*authz;		/* compiled policies (authz.h) */
+	char			 admin_account[13];	/* "" until admin-init ran */
 	atomic_ullong		 n_requests;
 	atomic_ullong		 n_errors;
 };
 
-/* Who is calling, as authenticated by a door. */
+/* 1 when account_id is the administrator's account (admin-init's). */
+int fe_is_admin_account(const struct frontend *fe, const char *account_id);
+
+/* Who sent a request, as authentication established it. */
+enum caller_kind {
+	CALLER_ROOT = 1,	/* an account's root credentials */
+	CALLER_USER,		/* an IAM user's access key */
+	CALLER_ROLE_SESSION,	/* temporary credentials of sts:AssumeRole */
+	CALLER_SERVICE,		/* the service itself acting as a service
+				 * principal (acm.amazonaws.com renewals) */
+};
+
 struct caller {
 	char	account_id[13];
-	char	arn[256];		/* arn:aws:iam::<account>:root or ...:user/<name> */
+	/* arn:aws:iam::<account>:root, ...:user/<name>,
+	 * arn:aws:sts::<account>:assumed-role/<role>/<session>, or the service
+	 * principal's name ("acm.amazonaws.com") */
+	char	arn[256];
 	char	access_key_id[32];
-	int	is_root;
+	int	is_root;		/* kind == CALLER_ROOT */
+	enum caller_kind kind;
+	char	name[129];		/* user name, or role name of a session */
+	char	session_name[65];	/* role sessions */
+	char	source_account[13];	/* services: the account they act for */
 };
 
 /* What one worker thread of a door (or the scheduler) owns. */

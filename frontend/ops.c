@@ -14,64 +14,71 @@
 
 #define CA_ARN	"certificate_authority_arn"
 
-static struct op_entry op_table[] = {
+struct op_entry acmpca_op_table[] = {
 	/* acm-pca: certificate authorities */
 	{ "acm-pca", "CreateCertificateAuthority", "acm-pca:CreateCertificateAuthority", NULL, 0,
-	  acmpca_create_certificate_authority, NULL },
+	  acmpca_create_certificate_authority, NULL, NULL },
 	{ "acm-pca", "DescribeCertificateAuthority", "acm-pca:DescribeCertificateAuthority", CA_ARN, 0,
-	  acmpca_describe_certificate_authority, NULL },
+	  acmpca_describe_certificate_authority, NULL, NULL },
 	{ "acm-pca", "ListCertificateAuthorities", "acm-pca:ListCertificateAuthorities", NULL, 0,
-	  acmpca_list_certificate_authorities, NULL },
+	  acmpca_list_certificate_authorities, NULL, NULL },
 	{ "acm-pca", "UpdateCertificateAuthority", "acm-pca:UpdateCertificateAuthority", CA_ARN, 0,
-	  acmpca_update_certificate_authority, NULL },
+	  acmpca_update_certificate_authority, NULL, NULL },
 	{ "acm-pca", "DeleteCertificateAuthority", "acm-pca:DeleteCertificateAuthority", CA_ARN, 0,
-	  acmpca_delete_certificate_authority, NULL },
+	  acmpca_delete_certificate_authority, NULL, NULL },
 	{ "acm-pca", "RestoreCertificateAuthority", "acm-pca:RestoreCertificateAuthority", CA_ARN, 0,
-	  acmpca_restore_certificate_authority, NULL },
+	  acmpca_restore_certificate_authority, NULL, NULL },
 	{ "acm-pca", "GetCertificateAuthorityCsr", "acm-pca:GetCertificateAuthorityCsr", CA_ARN, 0,
-	  acmpca_get_certificate_authority_csr, NULL },
+	  acmpca_get_certificate_authority_csr, NULL, NULL },
 	{ "acm-pca", "ImportCertificateAuthorityCertificate",
 	  "acm-pca:ImportCertificateAuthorityCertificate", CA_ARN, 0,
-	  acmpca_import_certificate_authority_certificate, NULL },
+	  acmpca_import_certificate_authority_certificate, NULL, NULL },
 	{ "acm-pca", "GetCertificateAuthorityCertificate",
 	  "acm-pca:GetCertificateAuthorityCertificate", CA_ARN, 0,
-	  acmpca_get_certificate_authority_certificate, NULL },
+	  acmpca_get_certificate_authority_certificate, NULL, NULL },
 	/* acm-pca: certificates */
 	{ "acm-pca", "IssueCertificate", "acm-pca:IssueCertificate", CA_ARN, 0,
-	  acmpca_issue_certificate, NULL },
+	  acmpca_issue_certificate, NULL, NULL },
 	{ "acm-pca", "GetCertificate", "acm-pca:GetCertificate", CA_ARN, 0,
-	  acmpca_get_certificate, NULL },
+	  acmpca_get_certificate, NULL, NULL },
 	/* acm-pca: tags */
 	{ "acm-pca", "TagCertificateAuthority", "acm-pca:TagCertificateAuthority", CA_ARN, 0,
-	  acmpca_tag_certificate_authority, NULL },
+	  acmpca_tag_certificate_authority, NULL, NULL },
 	{ "acm-pca", "UntagCertificateAuthority", "acm-pca:UntagCertificateAuthority", CA_ARN, 0,
-	  acmpca_untag_certificate_authority, NULL },
+	  acmpca_untag_certificate_authority, NULL, NULL },
 	{ "acm-pca", "ListTags", "acm-pca:ListTags", CA_ARN, 0,
-	  acmpca_list_tags, NULL },
+	  acmpca_list_tags, NULL, NULL },
 	/* hsmca administration */
-	{ "hsmca", "GetStatus", "hsmca:GetStatus", NULL, 0, hsmca_get_status, NULL },
+	{ "hsmca", "GetStatus", "hsmca:GetStatus", NULL, 0, hsmca_get_status, NULL, NULL },
 	{ "hsmca", "AdvanceClock", "hsmca:AdvanceClock", NULL, OP_TEST_CLOCK | OP_ADMIN,
-	  hsmca_advance_clock, NULL },
+	  hsmca_advance_clock, NULL, NULL },
 	{ "hsmca", "RunScheduler", "hsmca:RunScheduler", NULL, OP_TEST_CLOCK | OP_ADMIN,
-	  hsmca_run_scheduler, NULL },
+	  hsmca_run_scheduler, NULL, NULL },
+	{ 0 },
 };
-#define NOPS (sizeof(op_table) / sizeof(op_table[0]))
+
+static struct op_entry *const op_tables[] = {
+	acmpca_op_table, iam_op_table, sts_op_table, organizations_op_table,
+};
+#define NTABLES (sizeof(op_tables) / sizeof(op_tables[0]))
 
 int
 ops_init(void)
 {
-	for (size_t i = 0; i < NOPS; i++) {
-		struct op_entry *e = &op_table[i];
-		if ((e->api = api_op_find(e->service, e->name)) == NULL) {
-			log_error("operation %s:%s is not in the API catalog", e->service, e->name);
-			return PCA_ERR_INTERNAL;
-		}
-		if (e->resource_field != NULL &&
-		    protobuf_c_message_descriptor_get_field_by_name(e->api->input,
-		    e->resource_field) == NULL) {
-			log_error("operation %s:%s has no field %s", e->service, e->name,
-			    e->resource_field);
-			return PCA_ERR_INTERNAL;
+	for (size_t t = 0; t < NTABLES; t++) {
+		for (struct op_entry *e = op_tables[t]; e->service != NULL; e++) {
+			if ((e->api = api_op_find(e->service, e->name)) == NULL) {
+				log_error("operation %s:%s is not in the API catalog",
+				    e->service, e->name);
+				return PCA_ERR_INTERNAL;
+			}
+			if (e->resource_field != NULL &&
+			    protobuf_c_message_descriptor_get_field_by_name(e->api->input,
+			    e->resource_field) == NULL) {
+				log_error("operation %s:%s has no field %s", e->service,
+				    e->name, e->resource_field);
+				return PCA_ERR_INTERNAL;
+			}
 		}
 	}
 	return 0;
@@ -80,10 +87,10 @@ ops_init(void)
 const struct op_entry *
 ops_find(const char *service, const char *name)
 {
-	for (size_t i = 0; i < NOPS; i++)
-		if (strcmp(op_table[i].service, service) == 0 &&
-		    strcmp(op_table[i].name, name) == 0)
-			return op_table[i].api != NULL ? &op_table[i] : NULL;
+	for (size_t t = 0; t < NTABLES; t++)
+		for (const struct op_entry *e = op_tables[t]; e->service != NULL; e++)
+			if (strcmp(e->service, service) == 0 && strcmp(e->name, name) == 0)
+				return e->api != NULL ? e : NULL;
 	return NULL;
 }
 
@@ -111,14 +118,35 @@ resource_of(const struct op_entry *op, const ProtobufCMessage *in)
 	return *(const char * const *)((const char *)in + f->offset);
 }
 
+/* The string field `name` of in, NULL when absent or not a string. */
+static const char *
+string_field(const ProtobufCMessage *in, const char *name)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	f = protobuf_c_message_descriptor_get_field_by_name(in->descriptor, name);
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return NULL;
+	return *(const char * const *)((const char *)in + f->offset);
+}
+
+/* AccessDenied is spelt per protocol: the query services' "AccessDenied". */
+static enum api_exc
+access_denied_of(const struct op_entry *op)
+{
+	return strcmp(op->service, "iam") == 0 || strcmp(op->service, "sts") == 0 ?
+	    EXC_IAM_ACCESS_DENIED : EXC_ACCESS_DENIED;
+}
+
 int
 dispatch_call(struct op_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
 	const struct op_entry *op = ctx->op;
 	struct authz_request az;
 	struct arn a;
-	char why[512], ca_id[37];
+	char why[512], ca_id[37], resbuf[ARN_MAX + 1];
 	const char *res = "*";
+	int is_ca;
 
 	*out = NULL;
 	if (in->descriptor != op->api->input)
@@ -128,24 +156,34 @@ dispatch_call(struct op_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage *
 		    "%s is available only when the service runs with a test clock "
 		    "(HSMCA_TEST_CLOCK=1)", op->name);
 	memset(&az, 0, sizeof(az));
-	if (op->resource_field != NULL) {
+	if (op->resource_fn != NULL) {
+		if (op->resource_fn(ctx, in, resbuf, sizeof(resbuf)) != 0)
+			return -1;
+		res = resbuf;
+		if (arn_parse(res, &a) != 0)
+			return op_fail(ctx, EXC_INTERNAL, "resource of %s is not an ARN", op->name);
+		az.resource_account = a.account[0] != '\0' ? a.account : NULL;
+	} else if (op->resource_field != NULL) {
 		if ((res = resource_of(op, in)) == NULL)
 			return op_fail(ctx, EXC_VALIDATION, "missing resource ARN");
 		/* the strict shape of the resource: a malformed ARN is
 		 * InvalidArn before any authorization says anything */
-		if (strcmp(op->resource_field, CA_ARN) == 0 ? arn_parse_ca(res, &a, ca_id) != 0 :
-		    arn_parse(res, &a) != 0)
+		is_ca = strcmp(op->service, "acm-pca") == 0 &&
+		    (strcmp(op->resource_field, CA_ARN) == 0 ||
+		    strcmp(op->resource_field, "resource_arn") == 0);
+		if (is_ca ? arn_parse_ca(res, &a, ca_id) != 0 : arn_parse(res, &a) != 0)
 			return op_fail(ctx, EXC_INVALID_ARN, "The ARN %.200s is not valid.", res);
-		az.resource_account = a.account;
+		az.resource_account = a.account[0] != '\0' ? a.account : NULL;
 	}
 	az.caller = ctx->caller;
 	az.action = op->action;
 	az.resource = res;
-	if ((op->flags & OP_ADMIN) && !ctx->caller->is_root)
-		return op_fail(ctx, EXC_ACCESS_DENIED,
+	az.template_arn = string_field(in, "template_arn");
+	if ((op->flags & OP_ADMIN) && !fe_is_admin_account(ctx->fe, ctx->caller->account_id))
+		return op_fail(ctx, access_denied_of(op),
 		    "User: %s is not authorized to perform: %s", ctx->caller->arn, op->action);
-	if (authorize(ctx->fe, &az, why, sizeof(why)) != 0)
-		return op_fail(ctx, EXC_ACCESS_DENIED, "%s", why);
+	if (!(op->flags & OP_NO_AUTHZ) && authorize(ctx->fe, &az, why, sizeof(why)) != 0)
+		return op_fail(ctx, access_denied_of(op), "%s", why);
 	ctx->exc = EXC_NONE;
 	if (op->fn(ctx, in, out) != 0) {
 		if (ctx->exc == EXC_NONE)
@@ -174,4 +212,10 @@ fe_worker_clear(struct fe_worker *w)
 {
 	signer_conn_close(w->signer);
 	w->signer = NULL;
+}
+
+int
+fe_is_admin_account(const struct frontend *fe, const char *account_id)
+{
+	return fe->admin_account[0] != '\0' && strcmp(fe->admin_account, account_id) == 0;
 }

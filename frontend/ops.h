@@ -19,8 +19,20 @@
 #define OP_TEST_CLOCK	0x1	/* only when the frontend runs with a test clock */
 #define OP_ADMIN	0x2	/* the administrator account only */
 
+#define OP_NO_AUTHZ	0x4	/* any authenticated caller (sts:GetCallerIdentity) */
+
 typedef int op_handler_fn(struct op_ctx *ctx, const ProtobufCMessage *in,
     ProtobufCMessage **out);
+
+/*
+ * The resource ARN of an operation whose input holds no ARN but a name
+ * (iam:CreateUser: arn:aws:iam::<caller's account>:user/<UserName>), or an
+ * ARN in a field that is not a string at the top level. Writes the ARN to
+ * buf: 0; or -1 with ctx's error set (the input is invalid). The resource's
+ * account is the one in the ARN.
+ */
+typedef int op_resource_fn(struct op_ctx *ctx, const ProtobufCMessage *in, char *buf,
+    size_t len);
 
 struct op_entry {
 	const char	*service;
@@ -30,7 +42,16 @@ struct op_entry {
 	unsigned	 flags;
 	op_handler_fn	*fn;
 	const struct api_op *api;		/* the catalog's row (descriptors) */
+	op_resource_fn	*resource_fn;		/* instead of resource_field */
 };
+
+/*
+ * Each service module defines one table, ended by a row whose service is
+ * NULL; ops.c lists the tables. The rows' api member is filled once by
+ * ops_init().
+ */
+extern struct op_entry acmpca_op_table[], iam_op_table[], sts_op_table[],
+    organizations_op_table[];
 
 /* Check the table against the catalog once at start (every row has a
  * catalog entry); PCA_ERR_INTERNAL naming the bad row otherwise. */

@@ -24,8 +24,12 @@
  * Start-up: store_open() creates or upgrades the schema (PRAGMA
  * user_version drives the migrations) and starts the writer; it never scans
  * a table, so its cost does not grow with the number of certificates.
+ *
+ * store_iam.h is implemented in store_sqlite_iam.c on the same writer and
+ * connections; store_sqlite_internal.h is what the two files share.
  */
 #include "store.h"
+#include "store_sqlite_internal.h"
 #include "log.h"
 #include "wipe.h"
 
@@ -155,57 +159,140 @@ static const char *const store_migrations[] = {
 	"  created_at	INTEGER NOT NULL,"
 	"  PRIMARY KEY (scope, token)"
 	") WITHOUT ROWID;",
+
+	/* 2: who may do what (store_iam.h, store_sqlite_iam.c) */
+	"CREATE TABLE settings ("
+	"  key		TEXT PRIMARY KEY NOT NULL,"
+	"  value		TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE organizations ("
+	"  id		TEXT PRIMARY KEY NOT NULL,"
+	"  management_account TEXT NOT NULL UNIQUE REFERENCES accounts(id),"
+	"  root_id	TEXT NOT NULL UNIQUE,"
+	"  feature_set	TEXT NOT NULL,"
+	"  created_at	INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	/* the tree: the root (parent NULL) and OUs; names unique under a parent */
+	"CREATE TABLE ous ("
+	"  id		TEXT PRIMARY KEY NOT NULL,"
+	"  org_id	TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,"
+	"  parent_id	TEXT REFERENCES ous(id),"
+	"  name		TEXT NOT NULL,"
+	"  created_at	INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX ous_org ON ous(org_id);"
+	"CREATE INDEX ous_parent ON ous(parent_id, id);"
+	"CREATE UNIQUE INDEX ous_parent_name ON ous(parent_id, name);"
+	/* org_id and parent_id NULL: the account left (or never joined) */
+	"CREATE TABLE memberships ("
+	"  account_id	TEXT PRIMARY KEY NOT NULL REFERENCES accounts(id),"
+	"  org_id	TEXT REFERENCES organizations(id),"
+	"  parent_id	TEXT REFERENCES ous(id),"
+	"  email		TEXT,"
+	"  joined_method	TEXT,"
+	"  joined_at	INTEGER NOT NULL,"
+	"  CHECK ((org_id IS NULL) = (parent_id IS NULL))"
+	") WITHOUT ROWID;"
+	"CREATE INDEX memberships_org ON memberships(org_id, account_id);"
+	"CREATE INDEX memberships_parent ON memberships(parent_id, account_id);"
+	"CREATE TABLE handshakes ("
+	"  id		TEXT PRIMARY KEY NOT NULL,"
+	"  org_id	TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,"
+	"  target_account TEXT NOT NULL,"
+	"  action	TEXT NOT NULL,"
+	"  state		TEXT NOT NULL,"
+	"  notes		TEXT,"
+	"  requested_at	INTEGER NOT NULL,"
+	"  expires_at	INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX handshakes_org ON handshakes(org_id, id);"
+	"CREATE INDEX handshakes_target ON handshakes(target_account, id);"
+	/* IAM users are the rows of users: store_user_put() keeps working and
+	 * leaves path '/' and user_id NULL. IAM names are unique whatever
+	 * their case. */
+	"ALTER TABLE users ADD COLUMN path TEXT NOT NULL DEFAULT '/';"
+	"ALTER TABLE users ADD COLUMN user_id TEXT;"
+	"CREATE UNIQUE INDEX users_user_id ON users(user_id) WHERE user_id IS NOT NULL;"
+	"CREATE UNIQUE INDEX users_name_nocase ON users(account_id, name COLLATE NOCASE);"
+	"CREATE INDEX access_keys_owner ON access_keys(account_id, user_name, id);"
+	"CREATE TABLE roles ("
+	"  account_id	TEXT NOT NULL REFERENCES accounts(id),"
+	"  name		TEXT NOT NULL,"
+	"  path		TEXT NOT NULL DEFAULT '/',"
+	"  arn		TEXT NOT NULL,"
+	"  role_id	TEXT NOT NULL UNIQUE,"
+	"  trust_policy	TEXT NOT NULL,"
+	"  description	TEXT,"
+	"  service	TEXT,"
+	"  max_session_duration INTEGER NOT NULL,"
+	"  created_at	INTEGER NOT NULL,"
+	"  PRIMARY KEY (account_id, name)"
+	") WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX roles_name_nocase ON roles(account_id, name COLLATE NOCASE);"
+	/* principal: a user's or a role's name, as kind says (no foreign key:
+	 * the writer checks the principal exists) */
+	"CREATE TABLE inline_policies ("
+	"  account_id	TEXT NOT NULL,"
+	"  kind		TEXT NOT NULL CHECK (kind IN ('user', 'role')),"
+	"  principal	TEXT NOT NULL,"
+	"  name		TEXT NOT NULL,"
+	"  document	TEXT NOT NULL,"
+	"  PRIMARY KEY (account_id, kind, principal, name)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE attachments ("
+	"  account_id	TEXT NOT NULL,"
+	"  kind		TEXT NOT NULL CHECK (kind IN ('user', 'role')),"
+	"  principal	TEXT NOT NULL,"
+	"  policy_arn	TEXT NOT NULL,"
+	"  PRIMARY KEY (account_id, kind, principal, policy_arn)"
+	") WITHOUT ROWID;"
+	/* temporary credentials die with their role */
+	"CREATE TABLE sessions ("
+	"  access_key_id	TEXT PRIMARY KEY NOT NULL,"
+	"  secret	TEXT NOT NULL,"
+	"  token		TEXT NOT NULL,"
+	"  account_id	TEXT NOT NULL,"
+	"  role_name	TEXT NOT NULL,"
+	"  session_name	TEXT NOT NULL,"
+	"  source_arn	TEXT NOT NULL,"
+	"  expires_at	INTEGER NOT NULL,"
+	"  FOREIGN KEY (account_id, role_name) REFERENCES roles(account_id, name) "
+	"    ON DELETE CASCADE"
+	");"
+	"CREATE INDEX sessions_role ON sessions(account_id, role_name);"
+	"CREATE INDEX sessions_expiry ON sessions(expires_at);"
+	"CREATE TABLE ca_permissions ("
+	"  ca_id		TEXT NOT NULL REFERENCES cas(id) ON DELETE CASCADE,"
+	"  principal	TEXT NOT NULL,"
+	"  source_account TEXT NOT NULL,"	/* '' when none */
+	"  actions	INTEGER NOT NULL,"
+	"  created_at	INTEGER NOT NULL,"
+	"  PRIMARY KEY (ca_id, principal, source_account)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE ca_policies ("
+	"  ca_id		TEXT PRIMARY KEY NOT NULL REFERENCES cas(id) ON DELETE CASCADE,"
+	"  policy	TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	/* the hash chain: see store_iam.h, struct store_audit */
+	"CREATE TABLE audit ("
+	"  seq		INTEGER PRIMARY KEY,"
+	"  at_ms		INTEGER NOT NULL,"
+	"  caller	TEXT NOT NULL,"
+	"  action	TEXT NOT NULL,"
+	"  resource	TEXT NOT NULL,"
+	"  allowed	INTEGER NOT NULL,"
+	"  policy	TEXT NOT NULL,"
+	"  sid		TEXT NOT NULL,"
+	"  reason	TEXT NOT NULL,"
+	"  prev_hash	BLOB NOT NULL,"
+	"  hash		BLOB NOT NULL"
+	");",
 };
 #define STORE_SCHEMA_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
 /* ---- statements --------------------------------------------------------- */
 
-enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_SAVEPOINT,
-	ST_RELEASE,
-	ST_ROLLBACK_TO,
-	ST_ACCOUNT_PUT,
-	ST_ACCOUNT_GET,
-	ST_USER_PUT,
-	ST_USER_GET,
-	ST_KEY_PUT,
-	ST_KEY_GET,
-	ST_CA_INSERT,
-	ST_CA_GET,
-	ST_CA_UPDATE,
-	ST_CA_EXISTS,
-	ST_CA_SEQ,
-	ST_CA_LIST,
-	ST_CA_LIST_PURGEABLE,
-	ST_CA_LIST_BY_STATUS,
-	ST_CA_PURGE_TAGS,
-	ST_CA_PURGE_CERTS,
-	ST_CA_PURGE,
-	ST_TAG_PUT,
-	ST_TAG_COUNT,
-	ST_TAG_REMOVE,
-	ST_TAG_LIST,
-	ST_CERT_INSERT,
-	ST_CERT_COMPLETE,
-	ST_CERT_FAIL,
-	ST_CERT_STATUS,
-	ST_CERT_GET,
-	ST_CERT_LIST_PENDING,
-	ST_CERT_COUNT,
-	ST_IDEM_GET,
-	ST_IDEM_PUT,
-	ST__COUNT
-};
-
-/* Column order shared by ca_bind() and ca_row(): ?1..?22 in that order. */
-#define CA_COLS "id, account_id, arn, type, status, status_before_delete, " \
-	"key_algorithm, key_storage, usage_mode, failure_reason, config, " \
-	"revocation, csr_der, cert_der, chain_pem, serial, not_before, " \
-	"not_after, created_at, last_state_change_at, restorable_until, version"
 #define CERT_COLS "ca_id, serial, status, request, der, template_arn, " \
 	"requester, failure, created_at, not_after"
 
@@ -289,56 +376,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 				  "result = excluded.result, created_at = excluded.created_at",
 };
 
-/* One SQLite connection and its statement cache. Used by one thread at a
- * time (the writer, or whoever took it from the read pool). */
-struct conn {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt[ST__COUNT];
-	struct conn	*next;		/* in the idle pool */
-};
-
-struct store_job {
-	int		(*fn)(struct conn *, void *);
-	void		*arg;
-	int		 result;
-	int		 done;
-	int		 credentials;	/* writes accounts, users or access keys */
-	pthread_cond_t	 cv;		/* the caller sleeps on it */
-	struct store_job *next;
-};
-
-struct store {
-	char			*path;
-
-	/* the write queue and the writer thread */
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 work_cv;	/* the writer sleeps on it */
-	struct store_job	*head, *tail;
-	int			 stopping;
-	int			 writer_running;
-	pthread_t		 writer;
-	struct conn		*wconn;		/* the writer's own */
-	atomic_size_t		 commits;
-	/* store_credentials_generation(): bumped by the writer after each
-	 * batch with a credentials job, before its callers are woken */
-	atomic_uint_fast64_t	 cred_gen;
-
-	/* read connections: nreaders open, of which nidle in idle */
-	pthread_mutex_t		 pool_mu;
-	pthread_cond_t		 pool_cv;	/* a reader waits for one */
-	struct conn		*idle;
-	size_t			 nidle;
-	size_t			 nreaders;
-
-	int			 sync_ready;	/* mutexes and cv initialized */
-};
-
 /*
  * Map a SQLite result code to ours. Constraint violations are answers, not
  * failures (a taken serial, a missing parent); anything else is logged here
  * with SQLite's message, which never travels further.
  */
-static int
+int
 db_err(struct conn *c, int rc, const char *func, const char *what)
 {
 	switch (rc) {
@@ -361,27 +404,32 @@ db_err(struct conn *c, int rc, const char *func, const char *what)
 	    c != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), rc);
 	return PCA_ERR_DB;
 }
-#define DB_ERR(c, rc, what)	db_err((c), (rc), __func__, (what))
 
-static int
-stmt_get(struct conn *c, enum stmt_id id, sqlite3_stmt **out)
+int
+stmt_prepare(struct conn *c, sqlite3_stmt **slot, const char *sql, sqlite3_stmt **out)
 {
 	int rc;
 
 	*out = NULL;
-	if (c->stmt[id] == NULL &&
-	    (rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->stmt[id], NULL)) != SQLITE_OK) {
-		c->stmt[id] = NULL;
+	if (*slot == NULL &&
+	    (rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    slot, NULL)) != SQLITE_OK) {
+		*slot = NULL;
 		return DB_ERR(c, rc, "prepare");
 	}
-	*out = c->stmt[id];
+	*out = *slot;
 	return 0;
+}
+
+static int
+stmt_get(struct conn *c, enum stmt_id id, sqlite3_stmt **out)
+{
+	return stmt_prepare(c, &c->stmt[id], stmt_sql[id], out);
 }
 
 /* Reset so the statement ends its read snapshot, and drop bindings so no
  * pointer into a caller's memory outlives the call. NULL-safe. */
-static void
+void
 stmt_done(sqlite3_stmt *s)
 {
 	if (s == NULL)
@@ -391,7 +439,7 @@ stmt_done(sqlite3_stmt *s)
 }
 
 /* 1 for a row, 0 when done, or a negative PCA_ERR_*. */
-static int
+int
 stmt_step(struct conn *c, sqlite3_stmt *s, const char *func)
 {
 	int rc;
@@ -404,7 +452,6 @@ stmt_step(struct conn *c, sqlite3_stmt *s, const char *func)
 	}
 	return db_err(c, rc, func, sqlite3_sql(s));
 }
-#define STEP(c, s)	stmt_step((c), (s), __func__)
 
 /* Run a parameterless cached statement to completion. */
 static int
@@ -423,7 +470,7 @@ stmt_run(struct conn *c, enum stmt_id id)
 /* Binders: each is a no-op once *rc holds an error, so a run of binds is
  * checked once. SQLITE_STATIC: the caller's data outlives the statement's
  * use (stmt_done() clears the bindings before the call returns). */
-static void
+void
 bind_text(sqlite3_stmt *s, int i, const char *v, int *rc)
 {
 	if (*rc != SQLITE_OK)
@@ -432,14 +479,14 @@ bind_text(sqlite3_stmt *s, int i, const char *v, int *rc)
 	    sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
 
-static void
+void
 bind_int(sqlite3_stmt *s, int i, int64_t v, int *rc)
 {
 	if (*rc == SQLITE_OK)
 		*rc = sqlite3_bind_int64(s, i, v);
 }
 
-static void
+void
 bind_limit(sqlite3_stmt *s, int i, size_t v, int *rc)
 {
 	bind_int(s, i, v > INT64_MAX ? INT64_MAX : (int64_t)v, rc);
@@ -447,7 +494,7 @@ bind_limit(sqlite3_stmt *s, int i, size_t v, int *rc)
 
 /* NULL stays NULL; an empty but present blob (a packed message with no
  * fields set) stays an empty blob, not NULL. */
-static void
+void
 bind_blob(sqlite3_stmt *s, int i, const uint8_t *p, size_t len, int *rc)
 {
 	if (*rc != SQLITE_OK)
@@ -460,7 +507,7 @@ bind_blob(sqlite3_stmt *s, int i, const uint8_t *p, size_t len, int *rc)
 		*rc = sqlite3_bind_blob64(s, i, p, len, SQLITE_STATIC);
 }
 
-static int
+int
 col_str(sqlite3_stmt *s, int i, char **out)
 {
 	const unsigned char *t;
@@ -476,7 +523,7 @@ col_str(sqlite3_stmt *s, int i, char **out)
 
 /* Into a fixed array of the store.h structs; a longer value means the file
  * was written by something else. */
-static int
+int
 col_fixed(sqlite3_stmt *s, int i, char *buf, size_t size)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
@@ -491,7 +538,7 @@ col_fixed(sqlite3_stmt *s, int i, char *buf, size_t size)
 	return 0;
 }
 
-static int
+int
 col_blob(sqlite3_stmt *s, int i, uint8_t **p, size_t *len)
 {
 	const void *b;
@@ -513,12 +560,9 @@ col_blob(sqlite3_stmt *s, int i, uint8_t **p, size_t *len)
 	return 0;
 }
 
-/* A NUL-terminated, non-empty fixed array. */
-#define FIXED_OK(a)	((a)[0] != '\0' && memchr((a), '\0', sizeof(a)) != NULL)
-
 /* Room for element n of a malloc'd array (new slots zeroed): the array,
  * perhaps moved, or NULL when out of memory (arr is then still valid). */
-static void *
+void *
 list_grow(void *arr, size_t *cap, size_t n, size_t elsize)
 {
 	void *na;
@@ -545,6 +589,8 @@ conn_close(struct conn *c)
 		return;
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(c->stmt[i]);
+	for (i = 0; i < STORE_EXT_STMT_MAX; i++)
+		sqlite3_finalize(c->ext[i]);
 	if (sqlite3_close(c->db) != SQLITE_OK)
 		log_error("close: %s", sqlite3_errmsg(c->db));
 	free(c);
@@ -602,7 +648,7 @@ conn_open(const char *path, int writer, struct conn **out)
  * holds one connection at a time (a second conn_get() while holding one
  * could wait for ever), and gives it back with conn_put().
  */
-static int
+int
 conn_get(struct store *st, struct conn **out)
 {
 	struct conn *c;
@@ -632,7 +678,7 @@ conn_get(struct store *st, struct conn **out)
 	return r;
 }
 
-static void
+void
 conn_put(struct store *st, struct conn *c)
 {
 	if (c == NULL)
@@ -674,6 +720,7 @@ writer_run_batch(struct store *st, struct store_job **jobs, size_t n)
 	if ((r = stmt_run(c, ST_COMMIT)) != 0)
 		goto lost;
 	atomic_fetch_add(&st->commits, 1);
+	store_iam_batch_end(st, 1);
 	return;
  lost:
 	log_error("transaction of %zu jobs lost: %s", n, pca_err_str(r));
@@ -681,6 +728,7 @@ writer_run_batch(struct store *st, struct store_job **jobs, size_t n)
 		(void)stmt_run(c, ST_ROLLBACK);
 	for (i = 0; i < n; i++)
 		jobs[i]->result = PCA_ERR_DB;
+	store_iam_batch_end(st, 0);
 }
 
 static void *
@@ -688,6 +736,7 @@ writer_main(void *arg)
 {
 	struct store *st = arg;
 	struct store_job *batch[STORE_BATCH_MAX];
+	unsigned flags;
 	size_t n, i;
 
 	pthread_mutex_lock(&st->mu);
@@ -706,18 +755,31 @@ writer_main(void *arg)
 
 		writer_run_batch(st, batch, n);
 		/* whether it committed or not: a spurious bump only empties
-		 * the credential caches once */
+		 * the caches once */
+		flags = 0;
+		for (i = 0; i < n; i++)
+			flags |= batch[i]->flags;
+		if (flags & JOB_CREDENTIALS)
+			atomic_fetch_add(&st->cred_gen, 1);
+		if (flags & (JOB_CREDENTIALS | JOB_AUTHZ))
+			atomic_fetch_add(&st->authz_gen, 1);
+
+		/* nobody waits for a detached job: its result ends here */
 		for (i = 0; i < n; i++) {
-			if (batch[i]->credentials) {
-				atomic_fetch_add(&st->cred_gen, 1);
-				break;
-			}
+			if (!(batch[i]->flags & JOB_DETACHED))
+				continue;
+			if (batch[i]->result != 0)
+				log_error_fr(batch[i]->result, "detached job failed");
+			batch[i]->release(batch[i]);
+			batch[i] = NULL;
 		}
 
 		/* Signal under the lock: once it is released a caller may
 		 * return and its job (on its stack) is gone. */
 		pthread_mutex_lock(&st->mu);
 		for (i = 0; i < n; i++) {
+			if (batch[i] == NULL)
+				continue;
 			batch[i]->done = 1;
 			pthread_cond_signal(&batch[i]->cv);
 		}
@@ -727,8 +789,8 @@ writer_main(void *arg)
 }
 
 /* Queue fn(arg) for the writer and sleep until its transaction committed. */
-static int
-job_submit(struct store *st, int (*fn)(struct conn *, void *), void *arg, int credentials)
+int
+job_submit(struct store *st, int (*fn)(struct conn *, void *), void *arg, unsigned flags)
 {
 	struct store_job job;
 	int r;
@@ -736,7 +798,7 @@ job_submit(struct store *st, int (*fn)(struct conn *, void *), void *arg, int cr
 	memset(&job, 0, sizeof(job));
 	job.fn = fn;
 	job.arg = arg;
-	job.credentials = credentials;
+	job.flags = flags & ~(unsigned)JOB_DETACHED;
 	if (pthread_cond_init(&job.cv, NULL) != 0)
 		return PCA_ERR_INTERNAL;
 	pthread_mutex_lock(&st->mu);
@@ -758,18 +820,56 @@ job_submit(struct store *st, int (*fn)(struct conn *, void *), void *arg, int cr
 	return r;
 }
 
-static int
+int
 job_run(struct store *st, int (*fn)(struct conn *, void *), void *arg)
 {
 	return job_submit(st, fn, arg, 0);
 }
 
-/* Every write of accounts, users or access keys goes through here, so that
- * store_credentials_generation() has changed when it returns. */
-static int
+/* Every write of accounts, users or access keys (and, in
+ * store_sqlite_iam.c, of sessions and roles) goes through here, so that
+ * store_credentials_generation() and store_authz_generation() have changed
+ * when it returns. */
+int
 job_run_credentials(struct store *st, int (*fn)(struct conn *, void *), void *arg)
 {
-	return job_submit(st, fn, arg, 1);
+	return job_submit(st, fn, arg, JOB_CREDENTIALS);
+}
+
+/* Every write of what an authorization decision reads (and is not a
+ * credential) goes through here: store_authz_generation(). */
+int
+job_run_authz(struct store *st, int (*fn)(struct conn *, void *), void *arg)
+{
+	return job_submit(st, fn, arg, JOB_AUTHZ);
+}
+
+/* Queue a job nobody waits for; the writer releases it after its batch. */
+int
+job_submit_detached(struct store *st, struct store_job *job)
+{
+	int r;
+
+	return_val_if_fail(st != NULL && job != NULL && job->fn != NULL &&
+	    job->release != NULL, PCA_ERR_INTERNAL);
+	job->flags |= JOB_DETACHED;
+	job->done = 0;
+	job->result = 0;
+	job->next = NULL;
+	pthread_mutex_lock(&st->mu);
+	if (st->stopping) {
+		r = PCA_ERR_STATE;	/* a call racing store_close(): a caller bug */
+	} else {
+		if (st->tail != NULL)
+			st->tail->next = job;
+		else
+			st->head = job;
+		st->tail = job;
+		pthread_cond_signal(&st->work_cv);
+		r = 0;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return r;
 }
 
 /* ---- open and close ------------------------------------------------------ */
@@ -908,6 +1008,7 @@ store_free(struct store *st)
 	}
 	/* last: the last connection to close checkpoints and removes the WAL */
 	conn_close(st->wconn);
+	store_iam_free(st);
 	if (st->sync_ready) {
 		pthread_cond_destroy(&st->work_cv);
 		pthread_cond_destroy(&st->pool_cv);
@@ -957,11 +1058,13 @@ store_open(const char *path, struct store **out)
 	st->sync_ready = 1;
 	atomic_init(&st->commits, 0);
 	atomic_init(&st->cred_gen, 1);
+	atomic_init(&st->authz_gen, 1);
 
 	if ((r = store_file_prepare(path)) != 0 ||
 	    (r = conn_open(path, 1, &st->wconn)) != 0 ||
 	    (r = store_wal_enable(st->wconn, path)) != 0 ||
-	    (r = store_schema_migrate(st->wconn, path)) != 0)
+	    (r = store_schema_migrate(st->wconn, path)) != 0 ||
+	    (r = store_iam_open(st)) != 0)
 		goto out;
 
 	/* The writer takes no signals: they belong to the daemon's main loop. */
@@ -1382,7 +1485,7 @@ ca_bind(sqlite3_stmt *s, const struct store_ca *ca)
 	return rc;
 }
 
-static int
+int
 ca_row(sqlite3_stmt *s, struct store_ca *ca)
 {
 	int r;
