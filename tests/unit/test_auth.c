@@ -3,7 +3,8 @@
  * store: requests authenticate from the cache once one verified, failed
  * ones leave nothing behind, and a key deactivated or rotated in the store
  * stops working on the very next request, also while other threads keep
- * authenticating with it.
+ * authenticating with it. Temporary credentials (sts:AssumeRole sessions)
+ * need their token, expire on the service clock, and never enter the cache.
  */
 #include "test.h"
 
@@ -18,12 +19,17 @@
 #include "envelope.h"
 #include "nonce_cache.h"
 #include "store.h"
+#include "store_iam.h"
 
 #define ACCT		"111122223333"
 #define AKID		"AKIAAUTHTESTEXAMPLE1"
 #define AKID_USER	"AKIAAUTHTESTEXAMPLE2"
 #define SECRET		"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define SECRET2		"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
+#define ASID		"ASIAAUTHTESTSESSION1"
+#define ROLE		"deployer"
+#define TOKEN		"FwoGZXIvYXdzEJr//////////wEaDAuthTestSessionTokenExample" \
+			"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/=="
 
 static uint8_t payload[] = { 0x0a, 0x03, 'a', 'r', 'n' };
 
@@ -83,10 +89,11 @@ fx_close(struct fx *fx)
 	store_close(fx->fe.store);
 }
 
-/* One request signed with (id, secret), through auth_native: the
- * exception (EXC_NONE on success) and the caller. */
+/* One request signed with (id, secret, session token or NULL), through
+ * auth_native: the exception (EXC_NONE on success) and the caller. */
 static enum api_exc
-call(struct fx *fx, const char *id, const char *secret, struct caller *caller)
+call_tok(struct fx *fx, const char *id, const char *secret, const char *token,
+    struct caller *caller)
 {
 	Pca__Api__Request req = PCA__API__REQUEST__INIT;
 	enum api_exc exc = EXC_NONE;
@@ -98,7 +105,7 @@ call(struct fx *fx, const char *id, const char *secret, struct caller *caller)
 	req.operation = (char *)"IssueCertificate";
 	req.payload.data = payload;
 	req.payload.len = sizeof(payload);
-	assert_int_eq(envelope_sign(&req, id, secret, NULL, "us-east-1", "acm-pca",
+	assert_int_eq(envelope_sign(&req, id, secret, token, "us-east-1", "acm-pca",
 	    clock_real()), 0);
 	if (auth_native(&fx->fe, &req, caller != NULL ? caller : &c, &exc, msg,
 	    sizeof(msg)) == 0)
@@ -107,6 +114,12 @@ call(struct fx *fx, const char *id, const char *secret, struct caller *caller)
 		assert_int_ne(exc, EXC_NONE);
 	envelope_clear(&req);
 	return exc;
+}
+
+static enum api_exc
+call(struct fx *fx, const char *id, const char *secret, struct caller *caller)
+{
+	return call_tok(fx, id, secret, NULL, caller);
 }
 
 static void
@@ -293,6 +306,124 @@ test_speed(void)
 	fx_close(&fx);
 }
 
+/* A role of the fixture's account and a session of it (as sts:AssumeRole
+ * stores one) that expires `ttl` seconds from the service clock's now. */
+static void
+put_session(struct fx *fx, const char *id, const char *token, int64_t ttl)
+{
+	struct store_iam_role ro, have;
+	struct store_session s;
+
+	memset(&ro, 0, sizeof(ro));
+	memset(&have, 0, sizeof(have));
+	snprintf(ro.account_id, sizeof(ro.account_id), "%s", ACCT);
+	ro.name = ROLE;
+	ro.path = "/";
+	ro.arn = "arn:aws:iam::" ACCT ":role/" ROLE;
+	ro.role_id = "AROAAUTHTESTROLE00001";
+	ro.trust_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
+	ro.max_session_duration = 3600;
+	ro.created_at = 1000;
+	/* once per fixture */
+	if (store_iam_role_get(fx->fe.store, ACCT, ROLE, &have) == 0)
+		store_iam_role_clear(&have);
+	else
+		assert_int_eq(store_iam_role_create(fx->fe.store, &ro), 0);
+	memset(&s, 0, sizeof(s));
+	s.access_key_id = (char *)id;
+	s.secret = SECRET2;
+	s.token = (char *)token;
+	snprintf(s.account_id, sizeof(s.account_id), "%s", ACCT);
+	s.role_name = ROLE;
+	s.session_name = "build-42";
+	s.source_arn = "arn:aws:iam::" ACCT ":root";
+	s.expires_at = clock_now() + ttl;
+	assert_int_eq(store_session_put(fx->fe.store, &s), 0);
+}
+
+/* Temporary credentials authenticate with their token only, and name the
+ * role session as the caller. */
+static void
+test_session(void)
+{
+	struct fx fx;
+	struct caller c;
+	char bad[sizeof(TOKEN)];
+
+	fx_open(&fx, "session", 1);
+	put_session(&fx, ASID, TOKEN, 3600);
+	memset(&c, 0, sizeof(c));
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, TOKEN, &c), EXC_NONE);
+	assert_int_eq(c.kind, CALLER_ROLE_SESSION);
+	assert_int_eq(c.is_root, 0);
+	assert_str_eq(c.account_id, ACCT);
+	assert_str_eq(c.arn, "arn:aws:sts::" ACCT ":assumed-role/" ROLE "/build-42");
+	assert_str_eq(c.name, ROLE);
+	assert_str_eq(c.session_name, "build-42");
+	assert_str_eq(c.access_key_id, ASID);
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, TOKEN, NULL), EXC_NONE);
+	/* without its token, or with another one of the same or another
+	 * length: the token is invalid */
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, NULL, NULL), EXC_UNRECOGNIZED_CLIENT);
+	memcpy(bad, TOKEN, sizeof(bad));
+	bad[sizeof(bad) - 4] ^= 1;
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, bad, NULL), EXC_UNRECOGNIZED_CLIENT);
+	bad[sizeof(bad) - 4] ^= 1;
+	bad[sizeof(bad) - 2] = '\0';
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, bad, NULL), EXC_UNRECOGNIZED_CLIENT);
+	/* the right token with the wrong secret */
+	assert_int_eq(call_tok(&fx, ASID, SECRET, TOKEN, NULL), EXC_INVALID_SIGNATURE);
+	/* a session id nobody issued */
+	assert_int_eq(call_tok(&fx, "ASIAAUTHTESTUNKNOWN1", SECRET2, TOKEN, NULL),
+	    EXC_UNRECOGNIZED_CLIENT);
+	/* a long-term key with a session's token */
+	assert_int_eq(call_tok(&fx, AKID, SECRET, TOKEN, NULL), EXC_UNRECOGNIZED_CLIENT);
+	/* sessions never enter the credential cache */
+	assert_int_eq(cred_cache_size(fx.fe.creds), 0);
+	assert_int_eq(call(&fx, AKID, SECRET, NULL), EXC_NONE);
+	assert_int_eq(cred_cache_size(fx.fe.creds), 1);
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, TOKEN, NULL), EXC_NONE);
+	assert_int_eq(cred_cache_size(fx.fe.creds), 1);
+	fx_close(&fx);
+}
+
+/*
+ * A session expires on the service clock (a test moves it; the signature
+ * window keeps the real clock): ExpiredTokenException from that second
+ * on, after any number of good requests, with or without the cache.
+ * Runs last: the test clock stays on for the rest of the process.
+ */
+static void
+test_session_expiry(void)
+{
+	struct fx fx, nc;
+
+	fx_open(&fx, "expiry", 1);
+	fx_open(&nc, "expiry_nocache", 0);
+	put_session(&fx, ASID, TOKEN, 3600);
+	put_session(&nc, ASID, TOKEN, 3600);
+	clock_enable_test();
+	for (int i = 0; i < 20; i++) {
+		assert_int_eq(call_tok(&fx, ASID, SECRET2, TOKEN, NULL), EXC_NONE);
+		assert_int_eq(call_tok(&nc, ASID, SECRET2, TOKEN, NULL), EXC_NONE);
+	}
+	assert_int_eq(clock_advance(3000), 0);
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, TOKEN, NULL), EXC_NONE);
+	assert_int_eq(clock_advance(600), 0);
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, TOKEN, NULL), EXC_EXPIRED_TOKEN);
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, TOKEN, NULL), EXC_EXPIRED_TOKEN);
+	assert_int_eq(call_tok(&nc, ASID, SECRET2, TOKEN, NULL), EXC_EXPIRED_TOKEN);
+	/* a wrong token is still invalid rather than expired */
+	assert_int_eq(call_tok(&fx, ASID, SECRET2, NULL, NULL), EXC_UNRECOGNIZED_CLIENT);
+	/* long-term keys do not expire */
+	assert_int_eq(call(&fx, AKID, SECRET, NULL), EXC_NONE);
+	/* a fresh session on the moved clock works */
+	put_session(&fx, "ASIAAUTHTESTSESSION2", TOKEN, 900);
+	assert_int_eq(call_tok(&fx, "ASIAAUTHTESTSESSION2", SECRET2, TOKEN, NULL), EXC_NONE);
+	fx_close(&nc);
+	fx_close(&fx);
+}
+
 int
 main(void)
 {
@@ -302,5 +433,7 @@ main(void)
 	test_run("auth/no_cache", test_no_cache);
 	test_run("auth/deactivated_race", test_deactivated_race);
 	test_run("auth/speed", test_speed);
+	test_run("auth/session", test_session);
+	test_run("auth/session_expiry", test_session_expiry);
 	return test_done();
 }
