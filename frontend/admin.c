@@ -3,6 +3,7 @@
 #include "creds.h"
 #include "log.h"
 #include "store.h"
+#include "store_iam.h"
 #include "wipe.h"
 
 #include <stdio.h>
@@ -46,9 +47,10 @@ admin_new_access_key(char id[21], char secret[41])
 	return 0;
 }
 
-/* 1 when the file's profile names an access key this store knows. */
+/* The account of the root key the file's profile names, when this store
+ * knows it and it is active: 1 with account filled, else 0. */
 static int
-existing_admin(struct frontend *fe, const char *file, const char *profile)
+existing_root(struct frontend *fe, const char *file, const char *profile, char account[13])
 {
 	struct store_access_key k;
 	struct creds c;
@@ -65,31 +67,31 @@ existing_admin(struct frontend *fe, const char *file, const char *profile)
 	unsetenv("AWS_SESSION_TOKEN");
 	if (creds_resolve(profile, NULL, &c, why, sizeof(why)) == 0 &&
 	    store_access_key_get(fe->store, c.access_key_id, &k) == 0 && k.active &&
-	    k.user_name == NULL)
+	    k.user_name == NULL) {
+		memcpy(account, k.account_id, 13);
 		ok = 1;
+	}
 	store_access_key_clear(&k);
 	creds_clear(&c);
 	return ok;
 }
 
-int
-admin_init(struct frontend *fe, const char *file, const char *profile)
+/* A new account named name with a root access key written to file. */
+static int
+account_create(struct frontend *fe, const char *name, const char *file, const char *profile,
+    char account[13])
 {
 	struct store_account acct;
 	struct store_access_key key;
 	char id[21], secret[41];
 	int r;
 
-	if (existing_admin(fe, file, profile)) {
-		log_info("administrator already set up (%s)", file);
-		return 0;
-	}
 	memset(&acct, 0, sizeof(acct));
 	memset(&key, 0, sizeof(key));
 	if ((r = admin_new_account_id(acct.id)) != 0 ||
 	    (r = admin_new_access_key(id, secret)) != 0)
 		goto out;
-	acct.name = "administrator";
+	acct.name = (char *)name;
 	acct.created_at = clock_now();
 	if ((r = store_account_put(fe->store, &acct)) != 0) {
 		log_error_fr(r, "create account");
@@ -108,9 +110,45 @@ admin_init(struct frontend *fe, const char *file, const char *profile)
 		log_error_fr(r, "write %s", file);
 		goto out;
 	}
-	log_info("administrator account %s created; credentials in %s [%s]", acct.id, file,
+	memcpy(account, acct.id, 13);
+	log_info("account %s (%s) created; root credentials in %s [%s]", acct.id, name, file,
 	    profile);
  out:
 	wipe(secret, sizeof(secret));
 	return r;
+}
+
+int
+admin_init(struct frontend *fe, const char *file, const char *profile)
+{
+	char account[13], *known = NULL;
+	int r;
+
+	if (existing_root(fe, file, profile, account)) {
+		log_info("administrator already set up (%s)", file);
+	} else if ((r = account_create(fe, "administrator", file, profile, account)) != 0) {
+		return r;
+	}
+	/* the administrator's account is the one named here first */
+	r = store_setting_get(fe->store, "admin_account", &known);
+	if (r == PCA_ERR_NOT_FOUND)
+		r = store_setting_put(fe->store, "admin_account", account);
+	else if (r == 0 && strcmp(known, account) != 0)
+		log_warn("the administrator's account is %s, not %s", known, account);
+	free(known);
+	if (r != 0)
+		log_error_fr(r, "record the administrator's account");
+	return r;
+}
+
+int
+admin_add_account(struct frontend *fe, const char *name, const char *file, const char *profile)
+{
+	char account[13];
+
+	if (existing_root(fe, file, profile, account)) {
+		log_info("account %s already set up (%s [%s])", account, file, profile);
+		return 0;
+	}
+	return account_create(fe, name, file, profile, account);
 }

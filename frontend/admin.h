@@ -15,6 +15,15 @@
 
 int admin_init(struct frontend *fe, const char *credentials_file, const char *profile) PCA_MUST_CHECK;
 
+/*
+ * A standalone account (in no organization) with a root access key
+ * written to credentials_file under profile, for a team or a test that
+ * needs an account of its own: `pca-frontend add-account`. Running it
+ * again with the same file and profile keeps the account.
+ */
+int admin_add_account(struct frontend *fe, const char *name, const char *credentials_file,
+    const char *profile) PCA_MUST_CHECK;
+
 /* A fresh account id (12 digits), access key id ("AKIA" + 16 base32
  * characters) and secret (40 characters), from OpenSSL's RNG. */
 int admin_new_account_id(char out[13]) PCA_MUST_CHECK;

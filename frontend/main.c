@@ -7,11 +7,14 @@
  *   pca-frontend -c frontend.conf admin-init --credentials-file FILE [--profile NAME]
  *       create the administrator's account and access key (once) and write
  *       them as an AWS shared credentials file of mode 0600
+ *   pca-frontend -c frontend.conf add-account --credentials-file FILE [--profile NAME]
+ *       [--name NAME]    a standalone account with a root key, written the same way
  *
  * HSMCA_TEST_CLOCK=1 in the environment (or test-clock yes) starts the
  * service with a test clock that its administrator can move forward.
  */
 #include "admin.h"
+#include "authz.h"
 #include "cfg.h"
 #include "clock.h"
 #include "cred_cache.h"
@@ -23,6 +26,7 @@
 #include "scheduler.h"
 #include "serial_pool.h"
 #include "store.h"
+#include "store_iam.h"
 #include "wire.h"
 
 #include <getopt.h>
@@ -63,7 +67,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: pca-frontend -c CONFIG [-t | -T]\n"
-	    "       pca-frontend -c CONFIG admin-init --credentials-file FILE [--profile NAME]\n");
+	    "       pca-frontend -c CONFIG admin-init --credentials-file FILE [--profile NAME]\n"
+	    "       pca-frontend -c CONFIG add-account --credentials-file FILE [--profile NAME]"
+	    " [--name NAME]\n");
 	exit(2);
 }
 
@@ -79,15 +85,39 @@ signal_thread(void *arg)
 	return NULL;
 }
 
+/* The administrator's account, recorded by admin-init. */
 static int
-cmd_admin_init(struct frontend *fe, int argc, char **argv)
+load_admin_account(struct frontend *fe)
+{
+	char *id = NULL;
+	int r;
+
+	r = store_setting_get(fe->store, "admin_account", &id);
+	if (r == PCA_ERR_NOT_FOUND) {
+		log_warn("no administrator account yet: run pca-frontend admin-init");
+		return 0;
+	}
+	if (r != 0) {
+		log_error_fr(r, "read the administrator's account");
+		return r;
+	}
+	snprintf(fe->admin_account, sizeof(fe->admin_account), "%s", id);
+	free(id);
+	return 0;
+}
+
+/* admin-init and add-account: offline commands on the store. */
+static int
+cmd_account(struct frontend *fe, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "credentials-file", required_argument, NULL, 'f' },
 		{ "profile", required_argument, NULL, 'p' },
+		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *file = NULL, *profile = "default";
+	const char *file = NULL, *profile = "default", *name = "account";
+	int add = strcmp(argv[0], "add-account") == 0;
 	int c, r;
 
 	optind = 1;
@@ -95,6 +125,7 @@ cmd_admin_init(struct frontend *fe, int argc, char **argv)
 		switch (c) {
 		case 'f': file = optarg; break;
 		case 'p': profile = optarg; break;
+		case 'n': name = optarg; break;
 		default: usage();
 		}
 	}
@@ -104,7 +135,7 @@ cmd_admin_init(struct frontend *fe, int argc, char **argv)
 		log_error_fr(r, "open %s", fe->cfg.database);
 		return 1;
 	}
-	r = admin_init(fe, file, profile);
+	r = add ? admin_add_account(fe, name, file, profile) : admin_init(fe, file, profile);
 	store_close(fe->store);
 	fe->store = NULL;
 	return r == 0 ? 0 : 1;
@@ -145,9 +176,10 @@ main(int argc, char **argv)
 	if ((r = ops_init()) != 0)
 		goto out;
 	if (optind < argc) {
-		if (strcmp(argv[optind], "admin-init") != 0)
+		if (strcmp(argv[optind], "admin-init") != 0 &&
+		    strcmp(argv[optind], "add-account") != 0)
 			usage();
-		rc = cmd_admin_init(&fe, argc - optind, argv + optind);
+		rc = cmd_account(&fe, argc - optind, argv + optind);
 		goto out;
 	}
 	if (check || dump) {
@@ -175,9 +207,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	fe.started_at = clock_real();
+	if ((r = load_admin_account(&fe)) != 0)
+		goto out;
 	if ((r = nonce_cache_new(NONCE_CACHE_MAX, &fe.nonces)) != 0 ||
 	    (r = cred_cache_new(CRED_CACHE_SLOTS, &fe.creds)) != 0 ||
-	    (r = serial_pool_new(&fe.serials)) != 0) {
+	    (r = serial_pool_new(&fe.serials)) != 0 ||
+	    (r = authz_new(fe.store, &fe.authz)) != 0) {
 		log_error_fr(r, "start");
 		goto out;
 	}
@@ -215,6 +250,7 @@ main(int argc, char **argv)
 	nonce_cache_free(fe.nonces);
 	cred_cache_free(fe.creds);
 	serial_pool_free(fe.serials);
+	authz_free(fe.authz);
 	cfg_free(frontend_cfg_keys, NKEYS, &fe.cfg);
 	return rc;
 }

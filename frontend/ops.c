@@ -48,12 +48,29 @@ struct op_entry acmpca_op_table[] = {
 	  acmpca_untag_certificate_authority, NULL, NULL },
 	{ "acm-pca", "ListTags", "acm-pca:ListTags", CA_ARN, 0,
 	  acmpca_list_tags, NULL, NULL },
+	/* acm-pca: permissions and resource policies */
+	{ "acm-pca", "CreatePermission", "acm-pca:CreatePermission", CA_ARN, 0,
+	  acmpca_create_permission, NULL, NULL },
+	{ "acm-pca", "DeletePermission", "acm-pca:DeletePermission", CA_ARN, 0,
+	  acmpca_delete_permission, NULL, NULL },
+	{ "acm-pca", "ListPermissions", "acm-pca:ListPermissions", CA_ARN, 0,
+	  acmpca_list_permissions, NULL, NULL },
+	{ "acm-pca", "PutPolicy", "acm-pca:PutPolicy", "resource_arn", 0,
+	  acmpca_put_policy, NULL, NULL },
+	{ "acm-pca", "GetPolicy", "acm-pca:GetPolicy", "resource_arn", 0,
+	  acmpca_get_policy, NULL, NULL },
+	{ "acm-pca", "DeletePolicy", "acm-pca:DeletePolicy", "resource_arn", 0,
+	  acmpca_delete_policy, NULL, NULL },
 	/* hsmca administration */
 	{ "hsmca", "GetStatus", "hsmca:GetStatus", NULL, 0, hsmca_get_status, NULL, NULL },
 	{ "hsmca", "AdvanceClock", "hsmca:AdvanceClock", NULL, OP_TEST_CLOCK | OP_ADMIN,
 	  hsmca_advance_clock, NULL, NULL },
 	{ "hsmca", "RunScheduler", "hsmca:RunScheduler", NULL, OP_TEST_CLOCK | OP_ADMIN,
 	  hsmca_run_scheduler, NULL, NULL },
+	{ "hsmca", "VerifyAuditLog", "hsmca:VerifyAuditLog", NULL, OP_ADMIN,
+	  hsmca_verify_audit_log, NULL, NULL },
+	{ "hsmca", "ListAuditRecords", "hsmca:ListAuditRecords", NULL, OP_ADMIN,
+	  hsmca_list_audit_records, NULL, NULL },
 	{ 0 },
 };
 
@@ -146,7 +163,7 @@ dispatch_call(struct op_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage *
 	struct arn a;
 	char why[512], ca_id[37], resbuf[ARN_MAX + 1];
 	const char *res = "*";
-	int is_ca;
+	int is_ca, r;
 
 	*out = NULL;
 	if (in->descriptor != op->api->input)
@@ -182,8 +199,9 @@ dispatch_call(struct op_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage *
 	if ((op->flags & OP_ADMIN) && !fe_is_admin_account(ctx->fe, ctx->caller->account_id))
 		return op_fail(ctx, access_denied_of(op),
 		    "User: %s is not authorized to perform: %s", ctx->caller->arn, op->action);
-	if (!(op->flags & OP_NO_AUTHZ) && authorize(ctx->fe, &az, why, sizeof(why)) != 0)
-		return op_fail(ctx, access_denied_of(op), "%s", why);
+	if (!(op->flags & OP_NO_AUTHZ) && (r = authorize(ctx->fe, &az, why, sizeof(why))) != 0)
+		return op_fail(ctx, r == PCA_ERR_AUTH ? access_denied_of(op) : EXC_INTERNAL,
+		    "%s", why);
 	ctx->exc = EXC_NONE;
 	if (op->fn(ctx, in, out) != 0) {
 		if (ctx->exc == EXC_NONE)

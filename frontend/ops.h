@@ -72,7 +72,10 @@ op_handler_fn acmpca_create_certificate_authority, acmpca_describe_certificate_a
     acmpca_get_certificate_authority_csr, acmpca_import_certificate_authority_certificate,
     acmpca_get_certificate_authority_certificate, acmpca_issue_certificate,
     acmpca_get_certificate, acmpca_tag_certificate_authority,
-    acmpca_untag_certificate_authority, acmpca_list_tags;
-op_handler_fn hsmca_advance_clock, hsmca_run_scheduler, hsmca_get_status;
+    acmpca_untag_certificate_authority, acmpca_list_tags, acmpca_create_permission,
+    acmpca_delete_permission, acmpca_list_permissions, acmpca_put_policy, acmpca_get_policy,
+    acmpca_delete_policy;
+op_handler_fn hsmca_advance_clock, hsmca_run_scheduler, hsmca_get_status,
+    hsmca_verify_audit_log, hsmca_list_audit_records;
 
 #endif

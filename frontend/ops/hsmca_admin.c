@@ -1,7 +1,8 @@
 /*
  * hsmca_admin.c - hsmca's own operations: GetStatus, and with a test clock
  * AdvanceClock and RunScheduler (the frontend refuses those two otherwise,
- * see ops.c OP_TEST_CLOCK).
+ * see ops.c OP_TEST_CLOCK); VerifyAuditLog and ListAuditRecords for the
+ * administrator.
  */
 #include "acmpca.h"
 #include "clock.h"
@@ -10,6 +11,9 @@
 #include "ops.h"
 #include "scheduler.h"
 #include "signer_client.h"
+#include "store_iam.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +90,105 @@ hsmca_run_scheduler(struct op_ctx *ctx, const ProtobufCMessage *in_, ProtobufCMe
 	out->completed_certificate_authorities = res.completed_cas;
 	*out_ = &out->base;
 	return 0;
+}
+
+int
+hsmca_verify_audit_log(struct op_ctx *ctx, const ProtobufCMessage *in_, ProtobufCMessage **out_)
+{
+	Pca__Api__Hsmca__VerifyAuditLogResponse *out;
+	int64_t count = 0, bad = 0;
+	char msg[200];
+	int r;
+
+	(void)in_;
+	r = store_audit_verify(ctx->fe->store, &count, &bad);
+	if (r != 0 && r != PCA_ERR_BAD_SIGNATURE)
+		return fail_store(ctx, r, "audit log");
+	if ((out = (void *)msg_new(&pca__api__hsmca__verify_audit_log_response__descriptor)) == NULL)
+		return op_fail(ctx, EXC_INTERNAL, "out of memory");
+	*out_ = &out->base;
+	out->has_valid = out->has_records = 1;
+	out->valid = r == 0;
+	out->records = count;
+	if (r == 0) {
+		snprintf(msg, sizeof(msg), "%lld records; every hash links to its predecessor",
+		    (long long)count);
+	} else {
+		out->has_first_bad_sequence = 1;
+		out->first_bad_sequence = bad;
+		snprintf(msg, sizeof(msg), "the chain breaks at record %lld", (long long)bad);
+		log_error("audit log: %s (checked by %s)", msg, ctx->caller->arn);
+	}
+	out->message = xstrdup(msg);
+	return 0;
+}
+
+static void
+hex_of(const uint8_t *b, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+#define AUDIT_PAGE_MAX	1000
+
+int
+hsmca_list_audit_records(struct op_ctx *ctx, const ProtobufCMessage *in_,
+    ProtobufCMessage **out_)
+{
+	const Pca__Api__Hsmca__ListAuditRecordsRequest *in = (const void *)in_;
+	Pca__Api__Hsmca__ListAuditRecordsResponse *out;
+	struct store_audit *a = NULL;
+	size_t n = 0, limit = AUDIT_PAGE_MAX;
+	char hash[65];
+	int r, rc = -1;
+
+	if (in->has_max_results && in->max_results > 0 && (size_t)in->max_results < limit)
+		limit = (size_t)in->max_results;
+	r = store_audit_list(ctx->fe->store, in->has_after ? in->after : 0, limit, &a, &n);
+	if (r != 0)
+		return fail_store(ctx, r, "audit log");
+	if ((out = (void *)msg_new(&pca__api__hsmca__list_audit_records_response__descriptor)) ==
+	    NULL) {
+		rc = op_fail(ctx, EXC_INTERNAL, "out of memory");
+		goto out;
+	}
+	*out_ = &out->base;
+	if ((out->records = calloc(n > 0 ? n : 1, sizeof(void *))) == NULL) {
+		rc = op_fail(ctx, EXC_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		Pca__Api__Hsmca__AuditRecord *s;
+
+		s = (void *)msg_new(&pca__api__hsmca__audit_record__descriptor);
+		if (s == NULL) {
+			rc = op_fail(ctx, EXC_INTERNAL, "out of memory");
+			goto out;
+		}
+		out->records[out->n_records++] = s;
+		s->has_sequence = s->has_time = s->has_allowed = 1;
+		s->sequence = a[i].seq;
+		s->time = (double)a[i].at_ms / 1000.0;
+		s->allowed = a[i].allowed;
+		s->caller = xstrdup(a[i].caller);
+		s->action = xstrdup(a[i].action);
+		s->resource = xstrdup(a[i].resource);
+		s->policy = xstrdup(a[i].policy != NULL ? a[i].policy : "");
+		s->sid = xstrdup(a[i].sid != NULL ? a[i].sid : "");
+		s->reason = xstrdup(a[i].reason != NULL ? a[i].reason : "");
+		hex_of(a[i].hash, sizeof(a[i].hash), hash);
+		s->hash = xstrdup(hash);
+		out->has_last = 1;
+		out->last = a[i].seq;
+	}
+	rc = 0;
+ out:
+	store_audit_list_free(a, n);
+	return rc;
 }

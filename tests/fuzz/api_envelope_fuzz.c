@@ -54,6 +54,7 @@
 #include "acm_pca.pb-c.h"
 #include "api.pb-c.h"
 #include "api_catalog.h"
+#include "authz.h"
 #include "api_error.h"
 #include "arn.h"
 #include "clock.h"
@@ -350,6 +351,7 @@ fx_cleanup(void)
 	store_close(gl_fx.fe.store);
 	nonce_cache_free(gl_fx.fe.nonces);
 	serial_pool_free(gl_fx.fe.serials);
+	authz_free(gl_fx.fe.authz);
 	for (int i = 0; i < NCAS; i++)
 		store_ca_clear(&gl_fx.ca[i]);
 	free(gl_fx.cert_der);
@@ -514,6 +516,7 @@ fx_setup(void)
 	FUZZ_CHECK(store_open(gl_fx.db, &gl_fx.fe.store) == 0);
 	gl_fx.fe.started_at = clock_real();	/* as frontend/main.c */
 	FUZZ_CHECK(serial_pool_new(&gl_fx.fe.serials) == 0);
+	FUZZ_CHECK(authz_new(gl_fx.fe.store, &gl_fx.fe.authz) == 0);
 
 	FUZZ_CHECK(wire_server_open(FUZZ_SIGNER_URL, SIGNER_MAX_MESSAGE, &gl_fx.signer_sock) == 0);
 	FUZZ_CHECK(pthread_create(&gl_fx.signer_th, NULL, signer_main, NULL) == 0);

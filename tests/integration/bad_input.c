@@ -418,6 +418,50 @@ test_other_account(void)
 	still_serving();
 }
 
+/* Policies the CLI would refuse before sending: the server's own checks. */
+static void
+test_bad_policies(void)
+{
+	Pca__Api__AcmPca__PutPolicyRequest pp = PCA__API__ACM_PCA__PUT_POLICY_REQUEST__INIT;
+	Pca__Api__AcmPca__GetPolicyRequest gp = PCA__API__ACM_PCA__GET_POLICY_REQUEST__INIT;
+	static const char stmt[] = "{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+	    "\"111122223333\"},\"Action\":\"acm-pca:GetCertificate\"}";
+	size_t n = 81920 / (sizeof(stmt) - 1) + 2, off;
+	char *big;
+
+	big = malloc(n * sizeof(stmt) + 64);
+	assert_true(big != NULL);
+	off = (size_t)sprintf(big, "{\"Version\":\"2012-10-17\",\"Statement\":[");
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)sprintf(big + off, "%s%s", i ? "," : "", stmt);
+	strcpy(big + off, "]}");
+	assert_true(strlen(big) > 81920);
+	pp.resource_arn = root_arn;
+	pp.policy = big;
+	/* the model's length constraint, checked before the handler, as AWS does */
+	fx_call_err(admin, "PutPolicy", &pp.base, "ValidationException");
+	pp.policy = "";
+	fx_call_err(admin, "PutPolicy", &pp.base, "ValidationException");
+	pp.policy = "[1,2,3]";
+	fx_call_err(admin, "PutPolicy", &pp.base, "InvalidPolicyException");
+	pp.policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	    "\"Principal\":{\"AWS\":\"111122223333\"},\"Action\":\"acm-pca:GetCertificate\","
+	    "\"Action\":\"acm-pca:ListTags\"}]}";	/* a duplicate key */
+	fx_call_err(admin, "PutPolicy", &pp.base, "InvalidPolicyException");
+	pp.policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	    "\"Principal\":{\"AWS\":\"111122223333\"},\"Action\":\"acm-pca:GetCertificate\xff\"}]}";
+	fx_call_err(admin, "PutPolicy", &pp.base, "SerializationException");	/* not UTF-8 */
+	pp.policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	    "\"Principal\":{\"AWS\":\"111122223333\"},\"Action\":\"acm-pca:GetCertificate\"}]}";
+	pp.resource_arn = "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/nope";
+	fx_call_err(admin, "PutPolicy", &pp.base, "InvalidArnException");
+	/* nothing was stored */
+	gp.resource_arn = root_arn;
+	fx_call_err(admin, "GetPolicy", &gp.base, "ResourceNotFoundException");
+	free(big);
+	still_serving();
+}
+
 static void
 test_signer_down(void)
 {
@@ -468,6 +512,7 @@ int
 main(void)
 {
 	test_run("bad_input/setup", test_setup);
+	test_run("bad_input/bad_policies", test_bad_policies);
 	test_run("bad_input/garbage_and_truncated", test_garbage);
 	test_run("bad_input/oversize", test_oversize);
 	test_run("bad_input/signature_and_replay", test_bad_signature);

@@ -123,10 +123,11 @@ fx_new_account(struct fx_instance *fx, const char *name, struct creds *out)
 	int rc;
 
 	snprintf(file, sizeof(file), "%s/credentials-%s", fx->home, name);
-	rc = test_sh(&o, "'%s/frontend/pca-frontend' -c '%s/frontend.conf' admin-init "
-	    "--credentials-file '%s' --profile '%s' 2>&1", HSMCA_BUILD_DIR, fx->home, file, name);
+	rc = test_sh(&o, "'%s/frontend/pca-frontend' -c '%s/frontend.conf' add-account "
+	    "--credentials-file '%s' --profile '%s' --name '%s' 2>&1", HSMCA_BUILD_DIR, fx->home,
+	    file, name, name);
 	if (rc != 0)
-		test_fail(__FILE__, __LINE__, "admin-init: %s", o);
+		test_fail(__FILE__, __LINE__, "add-account: %s", o);
 	free(o);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", file, 1);
 	if (creds_resolve(name, fx->region, out, why, sizeof(why)) != 0)
