@@ -4,6 +4,7 @@
 #include "log.h"
 #include "signer_client.h"
 #include "store.h"
+#include "store_iam.h"
 #include "wire.h"
 
 #include <pthread.h>
@@ -152,6 +153,22 @@ sweep_purge(struct fe_worker *w)
 	return done;
 }
 
+/*
+ * Temporary credentials are kept a day past their expiry, so that a client
+ * still using them hears ExpiredTokenException rather than an unknown key;
+ * then they go.
+ */
+#define SESSION_KEEP_EXPIRED	86400
+
+static void
+sweep_sessions(struct fe_worker *w)
+{
+	int r;
+
+	if ((r = store_session_expire(w->fe->store, clock_now() - SESSION_KEEP_EXPIRED)) != 0)
+		log_error_fr(r, "sweep: remove expired sessions");
+}
+
 int
 sched_sweep(struct fe_worker *w, struct sched_result *res)
 {
@@ -161,6 +178,7 @@ sched_sweep(struct fe_worker *w, struct sched_result *res)
 	res->completed_cas = sweep_creating_cas(w);
 	res->expired_cas = sweep_expired_cas(w);
 	res->purged_cas = sweep_purge(w);
+	sweep_sessions(w);
 	pthread_mutex_unlock(&gl_sched.pass);
 	return 0;
 }

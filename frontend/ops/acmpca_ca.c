@@ -9,6 +9,8 @@
  *             FAILED                  Delete -> DELETED -Restore-> previous status
  */
 #include "acmpca.h"
+#include "authz.h"
+#include "store_iam.h"
 #include "arn.h"
 #include "clock.h"
 #include "gname.h"
@@ -315,6 +317,68 @@ acmpca_describe_certificate_authority(struct op_ctx *ctx, const ProtobufCMessage
 	return out->certificate_authority != NULL ? 0 : -1;
 }
 
+/*
+ * ResourceOwner OTHER_ACCOUNTS: the CAs of other accounts whose resource
+ * policy lets the caller describe them (what sharing grants), examined in
+ * creation order; NextToken is the id of the last CA examined.
+ */
+static int
+list_shared(struct op_ctx *ctx, const char *after, size_t limit,
+    Pca__Api__AcmPca__ListCertificateAuthoritiesResponse *out)
+{
+	struct store_ca *cas = NULL;
+	size_t n = 0, batch = 100;
+	char last[STORE_CA_ID_LEN + 1] = "", why[512];
+	int r, more = 1;
+
+	if ((out->certificate_authorities = calloc(limit, sizeof(void *))) == NULL)
+		return op_fail(ctx, EXC_INTERNAL, "out of memory");
+	if (after != NULL)
+		snprintf(last, sizeof(last), "%s", after);
+	while (more && out->n_certificate_authorities < limit) {
+		r = store_ca_list_with_policy_after(ctx->fe->store, ctx->caller->account_id,
+		    last[0] != '\0' ? last : NULL, batch, &cas, &n);
+		if (r == PCA_ERR_INVALID)
+			return op_fail(ctx, EXC_INVALID_NEXT_TOKEN, "The token is not valid.");
+		if (r != 0)
+			return fail_store(ctx, r, "certificate authorities");
+		size_t i;
+
+		for (i = 0; i < n && out->n_certificate_authorities < limit; i++) {
+			struct authz_request az = {
+				.caller = ctx->caller,
+				.action = "acm-pca:DescribeCertificateAuthority",
+				.resource = cas[i].arn,
+				.resource_account = cas[i].account_id,
+			};
+
+			snprintf(last, sizeof(last), "%s", cas[i].id);
+			r = authorize(ctx->fe, &az, why, sizeof(why));
+			if (r == PCA_ERR_AUTH)
+				continue;
+			if (r != 0) {
+				store_ca_list_free(cas, n);
+				return op_fail(ctx, EXC_INTERNAL, "%s", why);
+			}
+			out->certificate_authorities[out->n_certificate_authorities] =
+			    ca_to_shape(ctx, &cas[i]);
+			if (out->certificate_authorities[out->n_certificate_authorities] == NULL) {
+				store_ca_list_free(cas, n);
+				return -1;
+			}
+			out->n_certificate_authorities++;
+		}
+		/* stopped inside this batch, or the batch was full */
+		more = i < n || n == batch;
+		store_ca_list_free(cas, n);
+		cas = NULL;
+		n = 0;
+	}
+	if (more && last[0] != '\0')
+		out->next_token = xstrdup(last);
+	return 0;
+}
+
 int
 acmpca_list_certificate_authorities(struct op_ctx *ctx, const ProtobufCMessage *in_,
     ProtobufCMessage **out_)
@@ -333,10 +397,8 @@ acmpca_list_certificate_authorities(struct op_ctx *ctx, const ProtobufCMessage *
 	if (out == NULL)
 		return op_fail(ctx, EXC_INTERNAL, "out of memory");
 	*out_ = &out->base;
-	/* CAs of other accounts are visible only once shared; nothing is
-	 * shared until resource policies exist */
 	if (in->has_resource_owner && in->resource_owner == OWNER(OTHER_ACCOUNTS))
-		return 0;
+		return list_shared(ctx, in->next_token, limit, out);
 	/* one more than the page tells whether a next page exists */
 	r = store_ca_list(ctx->fe->store, ctx->caller->account_id, in->next_token,
 	    limit + 1, &cas, &n);

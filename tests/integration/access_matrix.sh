@@ -171,6 +171,11 @@ check "the same document" test "$(jq -r .Policy <<<"$OUT" | jq -cS .)" = "$(jq -
 ok "B's root issues from CA1" as b.creds issue "$CA1"
 ok "B's root describes CA1" as b.creds pca acm-pca describe-certificate-authority \
 	--certificate-authority-arn "$CA1"
+ok "B lists the CAs shared with it" as b.creds pca acm-pca list-certificate-authorities \
+	--resource-owner OTHER_ACCOUNTS
+check "CA1 and only CA1" test "$(jq -r '[.CertificateAuthorities[].Arn] | join(" ")' <<<"$OUT")" = "$CA1"
+ok "B's own list is empty" as b.creds pca acm-pca list-certificate-authorities
+check "no CA of B's own" test "$(jq -r '.CertificateAuthorities | length' <<<"$OUT")" = 0
 expect_error AccessDeniedException "B may not use a CA template the policy does not grant" \
 	as b.creds issue "$CA1" --template-arn arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1
 expect_error AccessDeniedException "B cannot issue from CA2 (no policy there)" as b.creds issue "$CA2"
@@ -331,6 +336,10 @@ ok "the session works" as short.creds pca sts get-caller-identity
 ok "move the service clock 16 minutes" pca hsmca advance-clock --seconds 960
 expect_error ExpiredTokenException "the session has expired" as short.creds pca sts get-caller-identity
 ok "long-term keys still work" as b.creds pca sts get-caller-identity
+ok "a day later" pca hsmca advance-clock --hours 25
+ok "the scheduler sweeps" pca hsmca run-scheduler
+expect_error UnrecognizedClientException "the expired session is gone after a day" \
+	as short.creds pca sts get-caller-identity
 
 # --- the audit log ----------------------------------------------------------------
 ok "list audit records" pca hsmca list-audit-records --max-results 1000
