@@ -124,6 +124,20 @@ expect_error AccessDeniedException "the identity Deny wins over the Allow (next 
 ok "remove the Deny" pca iam delete-user-policy --user-name issuer --policy-name deny-one
 ok "issuer issues again" as issuer.creds issue "$CA1"
 
+# --- a managed policy, attached -------------------------------------------
+ok "create user pca-user" pca iam create-user --user-name pca-user
+ok "attach AWSCertificateManagerPrivateCAUser" pca iam attach-user-policy --user-name pca-user \
+	--policy-arn arn:aws:iam::aws:policy/AWSCertificateManagerPrivateCAUser
+key_file pca-user pca-user.creds
+ok "pca-user issues an end-entity certificate from CA2" as pca-user.creds issue "$CA2"
+expect_error AccessDeniedException "pca-user may not issue a CA certificate (the policy's Deny)" \
+	as pca-user.creds issue "$CA2" --template-arn arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1
+expect_error AccessDeniedException "pca-user cannot update CA2" as pca-user.creds \
+	pca acm-pca update-certificate-authority --certificate-authority-arn "$CA2" --status DISABLED
+ok "detach it" pca iam detach-user-policy --user-name pca-user \
+	--policy-arn arn:aws:iam::aws:policy/AWSCertificateManagerPrivateCAUser
+expect_error AccessDeniedException "detached: pca-user issues nothing" as pca-user.creds issue "$CA2"
+
 # --- a CA permission for the managed-certificate service -------------------
 ok "create-permission for acm.amazonaws.com" pca acm-pca create-permission \
 	--certificate-authority-arn "$CA1" --principal acm.amazonaws.com \
