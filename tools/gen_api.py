@@ -45,6 +45,11 @@ MODELS = os.path.join(TOP, 'spec', 'models')
 SERVICES = [
     ('acm-pca', 'botocore-1.43.11/acm-pca.service-2.json', None),
     ('hsmca', 'hsmca.service-2.json', None),
+    ('acm', 'botocore-1.43.11/acm.service-2.json', [
+        'RequestCertificate', 'DescribeCertificate', 'ListCertificates', 'GetCertificate',
+        'ExportCertificate', 'ImportCertificate', 'DeleteCertificate', 'RenewCertificate',
+        'AddTagsToCertificate', 'RemoveTagsFromCertificate', 'ListTagsForCertificate',
+        'GetAccountConfiguration', 'PutAccountConfiguration', 'UpdateCertificateOptions']),
     ('organizations', 'organizations.service-2.json', [
         'CreateOrganization', 'DescribeOrganization', 'DeleteOrganization',
         'CreateAccount', 'DescribeCreateAccountStatus', 'DescribeAccount', 'ListAccounts',
