@@ -519,7 +519,7 @@ authorize_decide(struct frontend *fe, const struct authz_request *req,
 	struct iam_request ir;
 	struct iam_decision d;
 	struct iam_ctx_entry ctx[8];
-	const char *v_org[1], *v_path[1], *v_tmpl[1], *v_src[1];
+	const char *v_org[1], *v_path[1], *v_tmpl[1], *v_src[1], *v_svc[1];
 	const char *res_account;
 	char ca_id[37], role[130], tail[400];
 	struct arn a;
@@ -587,6 +587,10 @@ authorize_decide(struct frontend *fe, const struct authz_request *req,
 		v_tmpl[0] = req->template_arn != NULL && req->template_arn[0] != '\0' ?
 		    req->template_arn : DEFAULT_TEMPLATE;
 		ctx[nctx++] = (struct iam_ctx_entry){ "acm-pca:TemplateArn", v_tmpl, 1 };
+	}
+	if (req->service_name != NULL) {
+		v_svc[0] = req->service_name;
+		ctx[nctx++] = (struct iam_ctx_entry){ "iam:AWSServiceName", v_svc, 1 };
 	}
 	ir.ctx = ctx;
 	ir.nctx = nctx;

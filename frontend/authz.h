@@ -13,8 +13,9 @@
  *    the role's trust policy;
  *  - the request context: aws:PrincipalOrgID and aws:PrincipalOrgPaths of
  *    the caller's account, acm-pca:TemplateArn (EndEntityCertificate/V1 when
- *    an IssueCertificate request names none), aws:SourceAccount of a
- *    service acting for an account, aws:CurrentTime from the service clock.
+ *    an IssueCertificate request names none), iam:AWSServiceName of a
+ *    service-linked role request, aws:SourceAccount of a service acting for
+ *    an account, aws:CurrentTime from the service clock.
  *
  * Policies are compiled once and cached (struct authz), keyed by what they
  * belong to and tagged with store_authz_generation(): any committed change
@@ -40,6 +41,7 @@ struct authz_request {
 	const char		*resource;	/* ARN, or "*" */
 	const char		*resource_account;	/* owner of resource; NULL for "*" */
 	const char		*template_arn;	/* acm-pca:TemplateArn (NULL: the default) */
+	const char		*service_name;	/* iam:AWSServiceName (service-linked roles) */
 };
 
 struct store;

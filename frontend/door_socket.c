@@ -1,4 +1,5 @@
 #include "door_socket.h"
+#include "wipe.h"
 #include "api.pb-c.h"
 #include "arn.h"
 #include "auth.h"
@@ -60,13 +61,59 @@ answer(const char *request_id, enum api_exc exc, const char *msg, const Protobuf
 		return PCA_ERR_NOMEM;
 	}
 	pca__api__response__pack(&resp, *buf);
-	free(payload);
+	if (payload != NULL)
+		free_wiped(payload, resp.payload.len);
 	return 0;
+}
+
+/*
+ * Clear every string and bytes field of m and its submessages before it is
+ * freed: the inputs and outputs of some operations carry secrets (access
+ * keys, session credentials, passphrases, private keys).
+ */
+static void
+msg_wipe(ProtobufCMessage *m, int depth)
+{
+	const ProtobufCMessageDescriptor *d;
+
+	if (m == NULL || depth > 16)
+		return;
+	d = m->descriptor;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		char *base = (char *)m + f->offset;
+		size_t n = 1;
+
+		if (f->label == PROTOBUF_C_LABEL_REPEATED)
+			n = *(size_t *)((char *)m + f->quantifier_offset);
+		for (size_t j = 0; j < n; j++) {
+			void *slot = f->label == PROTOBUF_C_LABEL_REPEATED ?
+			    (char *)*(void **)base + j * (f->type == PROTOBUF_C_TYPE_BYTES ?
+			    sizeof(ProtobufCBinaryData) : sizeof(void *)) : (void *)base;
+
+			if (f->label == PROTOBUF_C_LABEL_REPEATED && *(void **)base == NULL)
+				break;
+			if (f->type == PROTOBUF_C_TYPE_STRING) {
+				char *str = *(char **)slot;
+
+				if (str != NULL && str != f->default_value)
+					wipe(str, strlen(str));
+			} else if (f->type == PROTOBUF_C_TYPE_BYTES) {
+				ProtobufCBinaryData *b = slot;
+
+				if (b->data != NULL && b->len > 0 && (f->default_value == NULL ||
+				    b->data != ((const ProtobufCBinaryData *)f->default_value)->data))
+					wipe(b->data, b->len);
+			} else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+				msg_wipe(*(ProtobufCMessage **)slot, depth + 1);
+			}
+		}
+	}
 }
 
 int
 door_socket_handle(struct fe_worker *w, const uint8_t *in, size_t in_len,
-    uint8_t **out, size_t *out_len)
+    uint8_t **out, size_t *out_len, int *secret)
 {
 	Pca__Api__Request *req = NULL;
 	ProtobufCMessage *input = NULL, *output = NULL;
@@ -130,6 +177,14 @@ door_socket_handle(struct fe_worker *w, const uint8_t *in, size_t in_len,
 			    api_exc_name(ctx.exc), ctx.msg, log_limit_note(dropped, more));
 	}
 	r = answer(rid, ctx.exc, ctx.msg, output, out, out_len);
+	if (ctx.op != NULL && (ctx.op->flags & OP_SECRETS)) {
+		msg_wipe(output, 0);
+		msg_wipe(input, 0);
+		if (req != NULL && req->payload.data != NULL)
+			wipe(req->payload.data, req->payload.len);
+		if (r == 0)
+			*secret = 1;
+	}
 	if (output != NULL)
 		protobuf_c_message_free_unpacked(output, NULL);
 	if (input != NULL)
@@ -148,6 +203,7 @@ worker_main(void *arg)
 	size_t out_len;
 	unsigned long dropped;
 	char more[LOG_LIMIT_NOTE_LEN];
+	int secret;
 
 	(void)arg;
 	if (fe_worker_init(&w, gl_door.fe) != 0) {
@@ -157,13 +213,19 @@ worker_main(void *arg)
 	while (!wire_terminating()) {
 		if (wire_server_recv(gl_door.sock, &wr) != 0)
 			continue;
-		if (door_socket_handle(&w, wr.body, wr.len, &out, &out_len) == 0) {
+		secret = 0;
+		if (door_socket_handle(&w, wr.body, wr.len, &out, &out_len, &secret) == 0) {
 			if (wire_server_send(gl_door.sock, &wr, out, out_len) != 0 &&
 			    log_limit_allow(&gl_door.gone_lines, &dropped))
 				log_info("answer not delivered (%zu bytes): client gone%s",
 				    out_len, log_limit_note(dropped, more));
-			free(out);
+			if (secret)
+				free_wiped(out, out_len);
+			else
+				free(out);
 		}
+		if (secret && wr.body != NULL)
+			wipe(wr.body, wr.len);
 		wire_req_free(&wr);
 	}
 	fe_worker_clear(&w);

@@ -23,8 +23,10 @@ int door_socket_start(struct frontend *fe) PCA_MUST_CHECK;
 void door_socket_stop(void);
 
 /* Handle one request's bytes; *out is the packed Response (malloc'd).
+ * *secret is set to 1 when the operation carries secrets (OP_SECRETS):
+ * the caller then wipes *out and the request bytes after use.
  * Exposed for tests and fuzzing. */
 int door_socket_handle(struct fe_worker *w, const uint8_t *in, size_t in_len,
-    uint8_t **out, size_t *out_len) PCA_MUST_CHECK;
+    uint8_t **out, size_t *out_len, int *secret) PCA_MUST_CHECK;
 
 #endif

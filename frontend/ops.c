@@ -196,6 +196,7 @@ dispatch_call(struct op_ctx *ctx, const ProtobufCMessage *in, ProtobufCMessage *
 	az.action = op->action;
 	az.resource = res;
 	az.template_arn = string_field(in, "template_arn");
+	az.service_name = string_field(in, "AWSServiceName");
 	if ((op->flags & OP_ADMIN) && !fe_is_admin_account(ctx->fe, ctx->caller->account_id))
 		return op_fail(ctx, access_denied_of(op),
 		    "User: %s is not authorized to perform: %s", ctx->caller->arn, op->action);

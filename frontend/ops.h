@@ -20,6 +20,8 @@
 #define OP_ADMIN	0x2	/* the administrator account only */
 
 #define OP_NO_AUTHZ	0x4	/* any authenticated caller (sts:GetCallerIdentity) */
+#define OP_SECRETS	0x8	/* input or output carries secrets: the door wipes
+				 * the request, the messages and the answer */
 
 typedef int op_handler_fn(struct op_ctx *ctx, const ProtobufCMessage *in,
     ProtobufCMessage **out);

@@ -513,7 +513,8 @@ iam_list_access_keys(struct op_ctx *ctx, const ProtobufCMessage *in_, ProtobufCM
 	if ((out->access_key_metadata = iam_array_new(ctx, limit < n ? limit : n,
 	    sizeof(*out->access_key_metadata))) == NULL)
 		goto out;
-	qsort(k, n, sizeof(*k), cmp_key);
+	if (n > 1)		/* qsort() takes no NULL, even for 0 items */
+		qsort(k, n, sizeof(*k), cmp_key);
 	/* the marker is the id of the last key answered */
 	for (i = 0; i < n && in->marker != NULL && strcmp(k[i].id, in->marker) <= 0; i++)
 		;
@@ -1199,6 +1200,9 @@ iam_list_policies(struct op_ctx *ctx, const ProtobufCMessage *in_, ProtobufCMess
 /* ---- the table ------------------------------------------------------------------- */
 
 #define IAM_OP(name, fn, res)	{ "iam", #name, "iam:" #name, NULL, 0, fn, NULL, res }
+/* an operation whose answer holds a secret (the door wipes it) */
+#define IAM_SECRET_OP(name, fn, res) \
+	{ "iam", #name, "iam:" #name, NULL, OP_SECRETS, fn, NULL, res }
 
 struct op_entry iam_op_table[] = {
 	/* users */
@@ -1207,7 +1211,7 @@ struct op_entry iam_op_table[] = {
 	IAM_OP(DeleteUser, iam_delete_user, res_user),
 	IAM_OP(ListUsers, iam_list_users, NULL),
 	/* access keys: a user's, or the caller's own */
-	IAM_OP(CreateAccessKey, iam_create_access_key, res_user_or_self),
+	IAM_SECRET_OP(CreateAccessKey, iam_create_access_key, res_user_or_self),
 	IAM_OP(DeleteAccessKey, iam_delete_access_key, res_user_or_self),
 	IAM_OP(UpdateAccessKey, iam_update_access_key, res_user_or_self),
 	IAM_OP(ListAccessKeys, iam_list_access_keys, res_user_or_self),

@@ -651,7 +651,8 @@ iam_inline_list(struct op_ctx *ctx, int kind, const char *principal, const char 
 		goto out;
 	for (i = 0; i < n; i++)
 		v[i] = p[i].name;
-	qsort(v, n, sizeof(*v), iam_cmp_str);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), iam_cmp_str);
 	for (i = 0; i < n && marker != NULL && strcmp(v[i], marker) <= 0; i++)
 		;
 	if ((*names = iam_array_new(ctx, limit < n ? limit : n, sizeof(**names))) == NULL)
@@ -749,7 +750,8 @@ iam_attached_list(struct op_ctx *ctx, int kind, const char *principal, const cha
 	if ((r = store_attachment_list(ctx->fe->store, ctx->caller->account_id, kind, principal,
 	    &arns, &n)) != 0)
 		return iam_fail_store(ctx, r, "attachments");
-	qsort(arns, n, sizeof(*arns), iam_cmp_str);
+	if (n > 1)		/* qsort() takes no NULL, even for 0 items */
+		qsort(arns, n, sizeof(*arns), iam_cmp_str);
 	if ((*list = iam_array_new(ctx, limit < n ? limit : n, sizeof(**list))) == NULL)
 		goto out;
 	/* the marker is the ARN of the last policy answered */

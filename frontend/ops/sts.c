@@ -40,7 +40,7 @@ static int sts_get_caller_identity(struct op_ctx *, const ProtobufCMessage *,
 static int sts_assume_role_resource(struct op_ctx *, const ProtobufCMessage *, char *, size_t);
 
 struct op_entry sts_op_table[] = {
-	{ "sts", "AssumeRole", "sts:AssumeRole", NULL, 0, sts_assume_role, NULL,
+	{ "sts", "AssumeRole", "sts:AssumeRole", NULL, OP_SECRETS, sts_assume_role, NULL,
 	  sts_assume_role_resource },
 	{ "sts", "GetCallerIdentity", "sts:GetCallerIdentity", NULL, OP_NO_AUTHZ,
 	  sts_get_caller_identity, NULL, NULL },

@@ -628,9 +628,9 @@ door(const uint8_t *in, size_t len, const char *pass)
 	uint8_t *out = NULL;
 	size_t out_len = 0;
 	json_t *j;
-	int ok;
+	int ok, secret = 0;
 
-	FUZZ_ASSERT(door_socket_handle(&gl_fx.w, in, len, &out, &out_len) == 0);
+	FUZZ_ASSERT(door_socket_handle(&gl_fx.w, in, len, &out, &out_len, &secret) == 0);
 	FUZZ_ASSERT((resp = pca__api__response__unpack(NULL, out_len, out)) != NULL);
 	FUZZ_ASSERT(resp->version == API_PROTO_VERSION);
 	FUZZ_ASSERT(resp->request_id != NULL && uuid_valid(resp->request_id));

@@ -138,6 +138,17 @@ ok "detach it" pca iam detach-user-policy --user-name pca-user \
 	--policy-arn arn:aws:iam::aws:policy/AWSCertificateManagerPrivateCAUser
 expect_error AccessDeniedException "detached: pca-user issues nothing" as pca-user.creds issue "$CA2"
 
+# the managed-certificate service's linked role, through a condition on
+# iam:AWSServiceName in AWSCertificateManagerFullAccess
+ok "create user acm-admin" pca iam create-user --user-name acm-admin
+ok "attach AWSCertificateManagerFullAccess" pca iam attach-user-policy --user-name acm-admin \
+	--policy-arn arn:aws:iam::aws:policy/AWSCertificateManagerFullAccess
+key_file acm-admin acm-admin.creds
+ok "acm-admin creates the ACM service-linked role" as acm-admin.creds \
+	pca iam create-service-linked-role --aws-service-name acm.amazonaws.com
+expect_error AccessDenied "pca-user (no such policy) may not" as pca-user.creds \
+	pca iam create-service-linked-role --aws-service-name acm.amazonaws.com
+
 # --- a CA permission for the managed-certificate service -------------------
 ok "create-permission for acm.amazonaws.com" pca acm-pca create-permission \
 	--certificate-authority-arn "$CA1" --principal acm.amazonaws.com \
