@@ -25,8 +25,9 @@
  * user_version drives the migrations) and starts the writer; it never scans
  * a table, so its cost does not grow with the number of certificates.
  *
- * store_iam.h is implemented in store_sqlite_iam.c on the same writer and
- * connections; store_sqlite_internal.h is what the two files share.
+ * store_iam.h is implemented in store_sqlite_iam.c and store_acm.h in
+ * store_sqlite_acm.c on the same writer and connections;
+ * store_sqlite_internal.h is what the files share.
  */
 #include "store.h"
 #include "store_sqlite_internal.h"
@@ -287,6 +288,73 @@ static const char *const store_migrations[] = {
 	"  prev_hash	BLOB NOT NULL,"
 	"  hash		BLOB NOT NULL"
 	");",
+
+	/* 3: managed certificates (store_acm.h, store_sqlite_acm.c). A rowid
+	 * table: rows carry PEMs and key blobs. sans is a JSON array of
+	 * strings, domain first, read and written whole. */
+	"CREATE TABLE acm_certs ("
+	"  id		TEXT PRIMARY KEY NOT NULL,"
+	"  account_id	TEXT NOT NULL REFERENCES accounts(id),"
+	"  arn		TEXT NOT NULL UNIQUE,"
+	"  domain_name	TEXT NOT NULL,"
+	"  sans		TEXT NOT NULL CHECK (json_type(sans) = 'array'),"
+	"  ca_arn	TEXT,"				/* NULL for IMPORTED */
+	"  type		INTEGER NOT NULL,"
+	"  status	INTEGER NOT NULL,"
+	"  key_algorithm	INTEGER NOT NULL,"
+	"  serial	TEXT,"
+	"  subject	TEXT,"
+	"  issuer	TEXT,"
+	"  signature_algorithm TEXT,"
+	"  not_before	INTEGER NOT NULL,"
+	"  not_after	INTEGER NOT NULL,"
+	"  cert_pem	TEXT,"
+	"  chain_pem	TEXT,"
+	/* the encrypted private key: all four, or none before there is one */
+	"  key_ciphertext BLOB,"
+	"  key_iv	BLOB,"
+	"  key_tag	BLOB,"
+	"  wrapped_data_key BLOB,"
+	"  exported_since_issue INTEGER NOT NULL,"
+	"  renewal_status INTEGER NOT NULL,"
+	"  renewal_reason INTEGER NOT NULL,"
+	"  renewal_updated_at INTEGER NOT NULL,"
+	"  renewal_attempts INTEGER NOT NULL,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  requested_by	TEXT,"
+	"  created_at	INTEGER NOT NULL,"
+	"  issued_at	INTEGER NOT NULL,"
+	"  imported_at	INTEGER NOT NULL,"
+	"  version	INTEGER NOT NULL,"
+	"  CHECK ((key_ciphertext IS NULL) = (key_iv IS NULL) AND "
+	"    (key_iv IS NULL) = (key_tag IS NULL) AND "
+	"    (key_tag IS NULL) = (wrapped_data_key IS NULL)),"
+	"  CHECK (key_iv IS NULL OR (length(key_iv) = 12 AND length(key_tag) = 16))"
+	");"
+	"CREATE INDEX acm_certs_account ON acm_certs(account_id, id);"
+	/* renewal candidates only (type PRIVATE = 3, status ISSUED = 2,
+	 * exported): the due scan stays small however many certificates exist */
+	"CREATE INDEX acm_certs_due ON acm_certs(not_after, id) "
+	"  WHERE type = 3 AND status = 2 AND exported_since_issue = 1;"
+	"CREATE TABLE acm_tags ("
+	"  cert_id	TEXT NOT NULL REFERENCES acm_certs(id) ON DELETE CASCADE,"
+	"  key		TEXT NOT NULL,"
+	"  value		TEXT,"
+	"  PRIMARY KEY (cert_id, key)"
+	") WITHOUT ROWID;"
+	/* AUTOINCREMENT: a seq is never reused, so a paging position holds */
+	"CREATE TABLE renewal_events ("
+	"  seq		INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  cert_id	TEXT NOT NULL REFERENCES acm_certs(id) ON DELETE CASCADE,"
+	"  account_id	TEXT NOT NULL,"
+	"  at		INTEGER NOT NULL,"
+	"  renewal_status INTEGER NOT NULL,"
+	"  reason	INTEGER NOT NULL,"
+	"  detail	TEXT,"
+	"  new_serial	TEXT"
+	");"
+	"CREATE INDEX renewal_events_account ON renewal_events(account_id, seq);"
+	"CREATE INDEX renewal_events_cert ON renewal_events(cert_id, seq);",
 };
 #define STORE_SCHEMA_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -591,6 +659,8 @@ conn_close(struct conn *c)
 		sqlite3_finalize(c->stmt[i]);
 	for (i = 0; i < STORE_EXT_STMT_MAX; i++)
 		sqlite3_finalize(c->ext[i]);
+	for (i = 0; i < STORE_ACM_STMT_MAX; i++)
+		sqlite3_finalize(c->acm[i]);
 	if (sqlite3_close(c->db) != SQLITE_OK)
 		log_error("close: %s", sqlite3_errmsg(c->db));
 	free(c);

@@ -1,7 +1,8 @@
 /*
  * store_sqlite_internal.h - what the files of the SQLite back end share:
- * store_sqlite.c (open, close, the writer, store.h) and store_sqlite_iam.c
- * (store_iam.h). Nothing outside these two files includes it.
+ * store_sqlite.c (open, close, the writer, store.h), store_sqlite_iam.c
+ * (store_iam.h) and store_sqlite_acm.c (store_acm.h). Nothing outside
+ * these files includes it.
  *
  * The rules of store_sqlite.c hold for both:
  *
@@ -16,7 +17,8 @@
  *    connection back with conn_put().
  *  - Statements are prepared once per connection and cached; store.h's
  *    live in conn->stmt[] (enum stmt_id), store_iam.h's in conn->ext[]
- *    (STORE_EXT_STMT_MAX slots, prepared with stmt_prepare()).
+ *    (STORE_EXT_STMT_MAX slots) and store_acm.h's in conn->acm[]
+ *    (STORE_ACM_STMT_MAX slots), both prepared with stmt_prepare().
  *
  * THREAD SAFETY: struct store's fields are guarded as their comments say;
  * a struct conn is used by one thread at a time.
@@ -77,6 +79,9 @@ enum stmt_id {
 
 /* Cache slots for the statements of store_sqlite_iam.c (its own table). */
 #define STORE_EXT_STMT_MAX	96
+/* ... and of store_sqlite_acm.c: its own array, so neither file's table
+ * can grow into the other's slots. */
+#define STORE_ACM_STMT_MAX	32
 
 /* One SQLite connection and its statement cache. Used by one thread at a
  * time (the writer, or whoever took it from the read pool). */
@@ -84,6 +89,7 @@ struct conn {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[ST__COUNT];
 	sqlite3_stmt	*ext[STORE_EXT_STMT_MAX];
+	sqlite3_stmt	*acm[STORE_ACM_STMT_MAX];
 	struct conn	*next;		/* in the idle pool */
 };
 

@@ -185,7 +185,7 @@ test_schema(void)
 	assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-	assert_int_eq(sqlite3_column_int(s, 0), 2);	/* 2: store_iam.h's tables */
+	assert_int_eq(sqlite3_column_int(s, 0), 3);	/* 2: store_iam.h's, 3: store_acm.h's */
 	sqlite3_finalize(s);
 	assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_eq(sqlite3_step(s), SQLITE_ROW);
