@@ -1,7 +1,10 @@
 #include "wipe.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <protobuf-c/protobuf-c.h>
 
 void
 wipe(void *p, size_t len)
@@ -27,3 +30,22 @@ str_free_wiped(char *s)
 	explicit_bzero(s, strlen(s));
 	free(s);
 }
+
+static void *
+pb_alloc(void *data, size_t size)
+{
+	(void)data;
+	return malloc(size);
+}
+
+static void
+pb_free_wiped(void *data, void *p)
+{
+	(void)data;
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+ProtobufCAllocator wipe_pb_allocator = { pb_alloc, pb_free_wiped, NULL };

@@ -1,5 +1,6 @@
 #include "wire.h"
 #include "log.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -105,6 +106,7 @@ wire_server_send(int sock, struct wire_req *req, const void *data, size_t len)
 	mh.msg_controllen = NN_MSG;
 	if (nn_sendmsg(sock, &mh, 0) < 0) {
 		/* the peer may be gone; the header and message are still ours */
+		wipe(msg, len);
 		nn_freemsg(msg);
 		if (!atomic_load(&gl_wire_term))
 			log_warn("nn_sendmsg: %s", nn_strerror(nn_errno()));
@@ -117,8 +119,12 @@ wire_server_send(int sock, struct wire_req *req, const void *data, size_t len)
 void
 wire_req_free(struct wire_req *req)
 {
-	if (req->body != NULL)
+	/* a request may carry a secret (WrapDataKey); nanomsg frees without
+	 * wiping */
+	if (req->body != NULL) {
+		wipe(req->body, req->len);
 		nn_freemsg(req->body);
+	}
 	if (req->hdr != NULL)
 		nn_freemsg(req->hdr);
 	memset(req, 0, sizeof(*req));
@@ -175,11 +181,14 @@ wire_client_call(int sock, const void *req, size_t req_len, uint8_t **respp, siz
 		    PCA_ERR_TIMEOUT : PCA_ERR_TRANSPORT;
 	}
 	/* copy out so callers free() like any other buffer */
+	/* an answer may carry a secret (UnwrapDataKey): wipe nanomsg's copy */
 	if ((copy = malloc(n > 0 ? (size_t)n : 1)) == NULL) {
+		wipe(msg, (size_t)n);
 		nn_freemsg(msg);
 		return PCA_ERR_NOMEM;
 	}
 	memcpy(copy, msg, (size_t)n);
+	wipe(msg, (size_t)n);
 	nn_freemsg(msg);
 	*respp = copy;
 	*resp_len = (size_t)n;

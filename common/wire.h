@@ -24,12 +24,18 @@
 
 #include "err.h"
 
-#define SIGNER_PROTO_VERSION	1
+#define SIGNER_PROTO_VERSION	2	/* 2: WrapDataKey, UnwrapDataKey */
 #define SIGNER_MAX_MESSAGE	(1u * 1024 * 1024)	/* signer requests/answers */
+
+/* WrapDataKey / UnwrapDataKey (proto/signer.proto) */
+#define SIGNER_DATA_KEY_MIN	16
+#define SIGNER_DATA_KEY_MAX	64
+#define SIGNER_WRAP_CONTEXT_MAX	256
+#define SIGNER_WRAP_LABEL_MAX	64	/* key_label, with its NUL */
 
 /* One received request of a raw REP socket: body and routing header. */
 struct wire_req {
-	void	*body;		/* nanomsg message, nn_freemsg'd by wire_req_free */
+	void	*body;		/* nanomsg message, wiped and nn_freemsg'd by wire_req_free */
 	size_t	 len;
 	void	*hdr;		/* routing header (control message) */
 };
@@ -48,7 +54,12 @@ void wire_req_free(struct wire_req *req);
 int wire_client_open(const char *url, size_t max_msg, int timeout_ms, int resend_ms,
     int *sock) PCA_MUST_CHECK;
 /* Send a request and wait for its answer (*resp malloc'd, free()).
- * PCA_ERR_TIMEOUT when no answer came in time. */
+ * PCA_ERR_TIMEOUT when no answer came in time. nanomsg's copy of the answer
+ * is wiped here.
+ * XXX the copies nanomsg makes of what we send (wire_server_send, the
+ * request here) are freed inside nanomsg, unwiped: for the one secret on
+ * the signer protocol (a data key) that is a heap remnant in both daemons
+ * until the allocator reuses it. */
 int wire_client_call(int sock, const void *req, size_t req_len, uint8_t **resp,
     size_t *resp_len) PCA_MUST_CHECK;
 int wire_client_set_timeout(int sock, int timeout_ms);

@@ -1,5 +1,6 @@
 #include "signer_client.h"
 #include "log.h"
+#include "wipe.h"
 #include "wire.h"
 
 #include <stdio.h>
@@ -76,7 +77,9 @@ signer_call(struct signer_conn *c, Pca__Signer__Request *req, int timeout_ms,
 		r = PCA_ERR_UNAVAILABLE;
 		goto out;
 	}
-	resp = pca__signer__response__unpack(NULL, ans_len, ans);
+	/* an answer may hold a data key (unwrap_data_key): what protobuf-c
+	 * allocates for it is wiped on free, with either allocator's free */
+	resp = pca__signer__response__unpack(&wipe_pb_allocator, ans_len, ans);
 	if (resp == NULL || resp->version != SIGNER_PROTO_VERSION || resp->id != req->id) {
 		snprintf(why, whylen, "the signer's answer does not decode or match");
 		log_error("signer answer of %zu bytes does not match request %llu",
@@ -95,10 +98,11 @@ signer_call(struct signer_conn *c, Pca__Signer__Request *req, int timeout_ms,
 	resp = NULL;
 	r = 0;
  out:
-	free(buf);
-	free(ans);
+	/* the request may hold a data key (wrap_data_key), the answer too */
+	free_wiped(buf, len);
+	free_wiped(ans, ans_len);
 	if (resp != NULL)
-		pca__signer__response__free_unpacked(resp, NULL);
+		pca__signer__response__free_unpacked(resp, &wipe_pb_allocator);
 	return r;
 }
 
@@ -327,5 +331,79 @@ signer_client_sign_cert_packed(struct signer_conn *c, const uint8_t *sreq, size_
 	pca__signer__response__free_unpacked(resp, NULL);
  out:
 	free(field);
+	return r;
+}
+
+int
+signer_client_wrap_data_key(struct signer_conn *c, const uint8_t *data_key, size_t data_key_len,
+    const uint8_t *context, size_t context_len, uint8_t **wrapped, size_t *wrapped_len,
+    char *key_label, size_t key_label_size, char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__WrapDataKeyRequest g = PCA__SIGNER__WRAP_DATA_KEY_REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	int r;
+
+	*wrapped = NULL;
+	*wrapped_len = 0;
+	if (key_label != NULL && key_label_size > 0)
+		key_label[0] = '\0';
+	g.data_key.data = (uint8_t *)data_key;
+	g.data_key.len = data_key_len;
+	g.context.data = (uint8_t *)context;
+	g.context.len = context_len;
+	req.body_case = PCA__SIGNER__REQUEST__BODY_WRAP_DATA_KEY;
+	req.wrap_data_key = &g;
+	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
+		return r;
+	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_WRAP_DATA_KEY, why, whylen)) != 0)
+		goto out;
+	if (key_label != NULL && (size_t)snprintf(key_label, key_label_size, "%s",
+	    resp->wrap_data_key->key_label) >= key_label_size) {
+		snprintf(why, whylen, "the signer's key label is too long");
+		r = PCA_ERR_INTERNAL;
+		goto out;
+	}
+	r = take_bytes(&resp->wrap_data_key->wrapped, wrapped, wrapped_len);
+ out:
+	pca__signer__response__free_unpacked(resp, &wipe_pb_allocator);
+	return r;
+}
+
+int
+signer_client_unwrap_data_key(struct signer_conn *c, const uint8_t *wrapped, size_t wrapped_len,
+    const uint8_t *context, size_t context_len, uint8_t *data_key, size_t cap,
+    size_t *data_key_len, char *why, size_t whylen)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__UnwrapDataKeyRequest g = PCA__SIGNER__UNWRAP_DATA_KEY_REQUEST__INIT;
+	Pca__Signer__Response *resp = NULL;
+	const ProtobufCBinaryData *k;
+	int r;
+
+	*data_key_len = 0;
+	g.wrapped.data = (uint8_t *)wrapped;
+	g.wrapped.len = wrapped_len;
+	g.context.data = (uint8_t *)context;
+	g.context.len = context_len;
+	req.body_case = PCA__SIGNER__REQUEST__BODY_UNWRAP_DATA_KEY;
+	req.unwrap_data_key = &g;
+	if ((r = signer_call(c, &req, 0, &resp, why, whylen)) != 0)
+		return r;
+	if ((r = expect(resp, PCA__SIGNER__RESPONSE__BODY_UNWRAP_DATA_KEY, why, whylen)) != 0)
+		goto out;
+	k = &resp->unwrap_data_key->data_key;
+	if (k->len < SIGNER_DATA_KEY_MIN || k->len > SIGNER_DATA_KEY_MAX || k->len > cap) {
+		snprintf(why, whylen, "the signer returned a data key of %zu bytes (room for %zu)",
+		    k->len, cap);
+		r = PCA_ERR_INTERNAL;
+		goto out;
+	}
+	memcpy(data_key, k->data, k->len);
+	*data_key_len = k->len;
+	r = 0;
+ out:
+	/* wipes the data key's copy in the answer */
+	pca__signer__response__free_unpacked(resp, &wipe_pb_allocator);
 	return r;
 }

@@ -47,4 +47,29 @@ int signer_client_sign_cert(struct signer_conn *c, const Pca__Signer__SignCertRe
 int signer_client_sign_cert_packed(struct signer_conn *c, const uint8_t *req, size_t len,
     uint8_t **der, size_t *der_len, char *why, size_t whylen) PCA_MUST_CHECK;
 
+/*
+ * Envelope encryption of managed certificates' private keys. Wrap data_key
+ * (SIGNER_DATA_KEY_MIN..MAX bytes) under the token's wrapping key, bound to
+ * context (up to SIGNER_WRAP_CONTEXT_MAX bytes; the certificate's ARN):
+ * *wrapped is malloc'd (not secret: store it with the encrypted key);
+ * key_label (may be NULL; SIGNER_WRAP_LABEL_MAX bytes are enough) gets the
+ * label of the token key it is wrapped under. The request's copies of
+ * data_key are wiped here; data_key itself is the caller's to wipe.
+ */
+int signer_client_wrap_data_key(struct signer_conn *c, const uint8_t *data_key,
+    size_t data_key_len, const uint8_t *context, size_t context_len, uint8_t **wrapped,
+    size_t *wrapped_len, char *key_label, size_t key_label_size, char *why,
+    size_t whylen) PCA_MUST_CHECK;
+/*
+ * The reverse: the data key goes to data_key (cap bytes; SIGNER_DATA_KEY_MAX
+ * are enough), its length to *data_key_len. Every copy the answer made is
+ * wiped here; the caller wipes data_key after use (explicit_bzero).
+ * PCA_ERR_BAD_SIGNATURE: another context, or a changed blob;
+ * PCA_ERR_MALFORMED: not a wrapped key of a known version or size;
+ * PCA_ERR_NOT_FOUND: wrapped under a key the token does not have.
+ */
+int signer_client_unwrap_data_key(struct signer_conn *c, const uint8_t *wrapped,
+    size_t wrapped_len, const uint8_t *context, size_t context_len, uint8_t *data_key,
+    size_t cap, size_t *data_key_len, char *why, size_t whylen) PCA_MUST_CHECK;
+
 #endif

@@ -4,7 +4,8 @@
  * Locks, in the order they are taken:
  *   keygen_lock	serializes key generation and destruction (SoftHSM2
  *			2.6.1 corrupts its object store when two threads create
- *			or delete objects at once); signing never takes it.
+ *			or delete objects at once), and finding or making the
+ *			wrapping key; signing never takes it.
  *   call_lock		rwlock: every token call holds it shared, so signing
  *			stays parallel; hsm_recover() holds it exclusively
  *			around C_Finalize/C_Initialize, because PKCS#11 leaves
@@ -13,7 +14,8 @@
  *   anchor_lock	the anchor session (repair, key table reload): a
  *			PKCS#11 session must not run two find operations at
  *			once.
- *   keys_lock		rwlock over the key table and the handles in it.
+ *   keys_lock		rwlock over the key table and the handles in it,
+ *			the wrapping key's too.
  *
  * Sessions of a previous module generation are dropped, never closed: after
  * C_Finalize their handle numbers may belong to someone else.
@@ -94,6 +96,9 @@ struct hsm {
 
 	struct hsm_key		**keys;		/* keys_lock */
 	size_t			 nkeys, keys_cap;
+	CK_OBJECT_HANDLE	 wrap_h;	/* keys_lock; the data-key wrapping
+						 * key, CK_INVALID_HANDLE: none
+						 * (usable) found yet */
 };
 
 struct hsm_session {
@@ -995,6 +1000,122 @@ key_priv_check(struct hsm *hsm, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 	return CKR_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* The data-key wrapping key: finding it */
+
+/* Every secret key object labelled HSM_WRAP_KEY_LABEL (*out malloc'd). */
+static CK_RV
+wrap_key_find(struct hsm *hsm, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE **out,
+    size_t *nout)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, (void *)HSM_WRAP_KEY_LABEL, sizeof(HSM_WRAP_KEY_LABEL) - 1 },
+	};
+
+	return objects_find(hsm, h, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), out, nout);
+}
+
+/*
+ * Is obj a wrapping key we may use: AES-256 that never leaves the token?
+ * Token failures are returned; a key we must not use sets *ok to 0 (logged).
+ * CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE are not required: an
+ * operator may import one key into several tokens (several signers per
+ * key set), and an imported key is as good as its ceremony.
+ */
+static CK_RV
+wrap_key_check(struct hsm *hsm, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
+    int *ok)
+{
+	CK_KEY_TYPE type = CKK_VENDOR_DEFINED;
+	CK_ULONG len = 0;
+	CK_BBOOL sensitive = CK_FALSE, extractable = CK_TRUE, priv = CK_FALSE;
+	CK_BBOOL enc = CK_FALSE, dec = CK_FALSE;
+	CK_ATTRIBUTE a[] = {
+		{ CKA_KEY_TYPE, &type, sizeof(type) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+		{ CKA_SENSITIVE, &sensitive, sizeof(sensitive) },
+		{ CKA_EXTRACTABLE, &extractable, sizeof(extractable) },
+		{ CKA_PRIVATE, &priv, sizeof(priv) },
+		{ CKA_ENCRYPT, &enc, sizeof(enc) },
+		{ CKA_DECRYPT, &dec, sizeof(dec) },
+	};
+	CK_RV rv;
+
+	*ok = 0;
+	rv = hsm->p11->C_GetAttributeValue(h, obj, a, sizeof(a) / sizeof(a[0]));
+	if (rv_class(rv) == RV_SESSION || rv_class(rv) == RV_DEVICE ||
+	    rv_class(rv) == RV_BUSY)
+		return rv;
+	if (rv != CKR_OK) {
+		log_error("%s: attributes unreadable (%s); not used",
+		    HSM_WRAP_KEY_LABEL, p11_kit_strerror(rv));
+		return CKR_OK;
+	}
+	if (type != CKK_AES || len != HSM_WRAP_KEY_BYTES) {
+		log_error("%s: not an AES-256 key (type %lu, %lu bytes); not used",
+		    HSM_WRAP_KEY_LABEL, (unsigned long)type, (unsigned long)len);
+		return CKR_OK;
+	}
+	if (!sensitive || extractable || !priv) {
+		log_error("%s: the key could leave the token (%s%s%s); not used",
+		    HSM_WRAP_KEY_LABEL, sensitive ? "" : "not sensitive ",
+		    extractable ? "extractable " : "", priv ? "" : "public");
+		return CKR_OK;
+	}
+	if (!enc || !dec) {
+		log_error("%s: CKA_ENCRYPT or CKA_DECRYPT is false; not used",
+		    HSM_WRAP_KEY_LABEL);
+		return CKR_OK;
+	}
+	*ok = 1;
+	return CKR_OK;
+}
+
+/*
+ * Look the wrapping key up on session h and set hsm->wrap_h: its handle
+ * when there is exactly one usable object under the label, else none.
+ * *nfound (may be NULL) gets how many objects hold the label. Only session
+ * and device errors are returned: a missing or odd wrapping key must not
+ * stop the CA keys from loading.
+ */
+static CK_RV
+wrap_key_load(struct hsm *hsm, CK_SESSION_HANDLE h, size_t *nfound)
+{
+	CK_OBJECT_HANDLE *objs = NULL, found = CK_INVALID_HANDLE;
+	size_t n = 0;
+	int ok = 0;
+	CK_RV rv;
+
+	if (nfound != NULL)
+		*nfound = 0;
+	rv = wrap_key_find(hsm, h, &objs, &n);
+	if (rv == CKR_OK && n == 1)
+		rv = wrap_key_check(hsm, h, objs[0], &ok);
+	if (rv != CKR_OK) {
+		if (rv_class(rv) != RV_OP || rv == CKR_HOST_MEMORY)
+			goto out;
+		log_error("%s: look-up failed: %s", HSM_WRAP_KEY_LABEL,
+		    p11_kit_strerror(rv));
+		rv = CKR_OK;
+		n = 0;
+	}
+	if (n > 1)
+		log_error("%s: %zu objects hold this label; none is used until "
+		    "an operator removes the extra ones", HSM_WRAP_KEY_LABEL, n);
+	if (n == 1 && ok)
+		found = objs[0];
+	if (nfound != NULL)
+		*nfound = n;
+	pthread_rwlock_wrlock(&hsm->keys_lock);
+	hsm->wrap_h = found;
+	pthread_rwlock_unlock(&hsm->keys_lock);
+ out:
+	free(objs);
+	return rv;
+}
+
 /*
  * Find every CA key on the token and merge it into the table: known ids get
  * their new handles, new ids are added, ids no longer on the token (or whose
@@ -1014,7 +1135,8 @@ keys_load(struct hsm *hsm, CK_SESSION_HANDLE h)
 	int skip, keys_locked = 0;
 	CK_RV rv;
 
-	if ((rv = keys_collect(hsm, h, CKO_PRIVATE_KEY, &privs, &npriv)) != CKR_OK ||
+	if ((rv = wrap_key_load(hsm, h, NULL)) != CKR_OK ||
+	    (rv = keys_collect(hsm, h, CKO_PRIVATE_KEY, &privs, &npriv)) != CKR_OK ||
 	    (rv = keys_collect(hsm, h, CKO_PUBLIC_KEY, &pubs, &npub)) != CKR_OK)
 		goto out;
 	if (npriv > 0 && (loaded = calloc(npriv, sizeof(*loaded))) == NULL) {
@@ -1326,6 +1448,7 @@ hsm_open(const char *uri, struct hsm **out)
 	if ((hsm = calloc(1, sizeof(*hsm))) == NULL)
 		return PCA_ERR_NOMEM;
 	hsm->anchor = CK_INVALID_HANDLE;
+	hsm->wrap_h = CK_INVALID_HANDLE;
 	hsm->backoff_ms = HSM_BACKOFF_MIN_MS;
 	atomic_init(&hsm->generation, 1);
 	atomic_init(&hsm->up, 0);
@@ -1929,6 +2052,271 @@ hsm_random(struct hsm_session *s, uint8_t *buf, size_t len)
 	if (len == 0)
 		return 0;
 	return hsm_run(s, "C_GenerateRandom", op_random, &o);
+}
+
+/* ------------------------------------------------------------------ */
+/* Data-key wrapping */
+
+static CK_OBJECT_HANDLE
+wrap_handle(struct hsm *hsm)
+{
+	CK_OBJECT_HANDLE h;
+
+	pthread_rwlock_rdlock(&hsm->keys_lock);
+	h = hsm->wrap_h;
+	pthread_rwlock_unlock(&hsm->keys_lock);
+	return h;
+}
+
+struct wrap_key_op {
+	int			 create;
+	size_t			 nfound;	/* objects under the label */
+	int			 created;
+};
+
+/*
+ * Find the wrapping key, or make it. One step, so that the session-repair
+ * retry repeats the look-up too: a token that logged us out hides private
+ * objects from C_FindObjects without an error, and C_GenerateKey would then
+ * fail with CKR_USER_NOT_LOGGED_IN; after the repair the key that was there
+ * all along is found. keygen_lock held.
+ */
+static CK_RV
+op_wrap_key(struct hsm_session *s, void *arg)
+{
+	struct wrap_key_op *o = arg;
+	struct hsm *hsm = s->hsm;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE type = CKK_AES;
+	CK_ULONG len = HSM_WRAP_KEY_BYTES;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_MECHANISM mech = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_SESSION_INFO info;
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	CK_ATTRIBUTE t[18];
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	o->created = 0;
+	/* look only while logged in: see above */
+	if ((rv = hsm->p11->C_GetSessionInfo(s->h, &info)) != CKR_OK)
+		return rv;
+	if (info.state != CKS_RW_USER_FUNCTIONS && info.state != CKS_RO_USER_FUNCTIONS)
+		return CKR_USER_NOT_LOGGED_IN;
+	if ((rv = wrap_key_load(hsm, s->h, &o->nfound)) != CKR_OK)
+		return rv;
+	if (o->nfound > 0 || !o->create)
+		return CKR_OK;
+	attr_push(t, &n, CKA_CLASS, &cls, sizeof(cls));
+	attr_push(t, &n, CKA_KEY_TYPE, &type, sizeof(type));
+	attr_push(t, &n, CKA_VALUE_LEN, &len, sizeof(len));
+	attr_push(t, &n, CKA_TOKEN, &yes, sizeof(yes));
+	attr_push(t, &n, CKA_PRIVATE, &yes, sizeof(yes));
+	attr_push(t, &n, CKA_SENSITIVE, &yes, sizeof(yes));
+	attr_push(t, &n, CKA_EXTRACTABLE, &no, sizeof(no));
+	attr_push(t, &n, CKA_MODIFIABLE, &no, sizeof(no));
+	attr_push(t, &n, CKA_ENCRYPT, &yes, sizeof(yes));
+	attr_push(t, &n, CKA_DECRYPT, &yes, sizeof(yes));
+	/* C_Encrypt/C_Decrypt of data keys only: no wrapping of other token
+	 * objects, no signing, no derivation */
+	attr_push(t, &n, CKA_WRAP, &no, sizeof(no));
+	attr_push(t, &n, CKA_UNWRAP, &no, sizeof(no));
+	attr_push(t, &n, CKA_SIGN, &no, sizeof(no));
+	attr_push(t, &n, CKA_VERIFY, &no, sizeof(no));
+	attr_push(t, &n, CKA_DERIVE, &no, sizeof(no));
+	attr_push(t, &n, CKA_LABEL, HSM_WRAP_KEY_LABEL, sizeof(HSM_WRAP_KEY_LABEL) - 1);
+	if ((rv = hsm->p11->C_GenerateKey(s->h, &mech, t, n, &h)) != CKR_OK)
+		return rv;
+	o->created = 1;
+	o->nfound = 1;
+	pthread_rwlock_wrlock(&hsm->keys_lock);
+	hsm->wrap_h = h;
+	pthread_rwlock_unlock(&hsm->keys_lock);
+	return CKR_OK;
+}
+
+int
+hsm_wrap_key_ensure(struct hsm_session *s, int create)
+{
+	struct hsm *hsm;
+	struct wrap_key_op o;
+	int r = PCA_ERR_INTERNAL;
+
+	return_val_if_fail(s != NULL, PCA_ERR_INTERNAL);
+	hsm = s->hsm;
+	if (wrap_handle(hsm) != CK_INVALID_HANDLE)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.create = create;
+	pthread_mutex_lock(&hsm->keygen_lock);
+	/* another thread may have found or made it meanwhile */
+	if (wrap_handle(hsm) != CK_INVALID_HANDLE) {
+		r = 0;
+		goto out;
+	}
+	if ((r = hsm_run(s, "find or make the wrapping key", op_wrap_key, &o)) != 0)
+		goto out;
+	if (o.created)
+		log_info("%s: generated AES-256 on token %s", HSM_WRAP_KEY_LABEL,
+		    hsm->label);
+	if (wrap_handle(hsm) != CK_INVALID_HANDLE)
+		r = 0;
+	else if (o.nfound == 0)
+		r = PCA_ERR_NOT_FOUND;
+	else
+		r = PCA_ERR_TOKEN;	/* odd or ambiguous: logged */
+ out:
+	pthread_mutex_unlock(&hsm->keygen_lock);
+	return r;
+}
+
+struct wrap_op {
+	int			 decrypt;
+	const uint8_t		*iv;
+	const uint8_t		*aad;
+	size_t			 aad_len;
+	const uint8_t		*in;
+	size_t			 in_len;
+	uint8_t			*out;
+	CK_ULONG		 out_cap;
+	CK_ULONG		 out_len;
+	int			 bad_tag;
+};
+
+/*
+ * One C_Encrypt or C_Decrypt with CKM_AES_GCM. CK_GCM_PARAMS is the PKCS#11
+ * 2.40 errata header's (p11-kit's and SoftHSM2's), with ulIvBits: SoftHSM2
+ * reads ulIvLen and checks ulParameterLen against that layout; ulIvBits is
+ * set as well, for modules that read it.
+ *
+ * A tag that does not verify is data, not a token failure: SoftHSM2 2.6.1
+ * answers CKR_GENERAL_ERROR for it (later versions
+ * CKR_ENCRYPTED_DATA_INVALID), which rv_class() counts as a device error
+ * and would take the token down, for every frontend, on one tampered blob.
+ * So after CKR_GENERAL_ERROR the token is asked something that does not
+ * depend on the input (one byte of C_GenerateRandom): if it answers, the
+ * input was bad.
+ */
+static CK_RV
+op_wrap(struct hsm_session *s, void *arg)
+{
+	struct wrap_op *o = arg;
+	CK_FUNCTION_LIST *p11 = s->hsm->p11;
+	CK_GCM_PARAMS gcm;
+	CK_MECHANISM mech = { CKM_AES_GCM, &gcm, sizeof(gcm) };
+	CK_OBJECT_HANDLE key;
+	CK_BYTE probe;
+	CK_RV rv;
+
+	o->bad_tag = 0;
+	if ((key = wrap_handle(s->hsm)) == CK_INVALID_HANDLE)
+		return CKR_KEY_HANDLE_INVALID;	/* repaired: found again */
+	memset(&gcm, 0, sizeof(gcm));
+	gcm.pIv = (CK_BYTE_PTR)o->iv;
+	gcm.ulIvLen = HSM_WRAP_IV_LEN;
+	gcm.ulIvBits = 8 * HSM_WRAP_IV_LEN;
+	gcm.pAAD = (CK_BYTE_PTR)o->aad;
+	gcm.ulAADLen = (CK_ULONG)o->aad_len;
+	gcm.ulTagBits = 8 * HSM_WRAP_TAG_LEN;
+	/* out always fits (CKR_BUFFER_TOO_SMALL would leave the operation
+	 * active), so the call ends the operation either way */
+	o->out_len = o->out_cap;
+	if (!o->decrypt) {
+		if ((rv = p11->C_EncryptInit(s->h, &mech, key)) != CKR_OK)
+			return rv;
+		return p11->C_Encrypt(s->h, (CK_BYTE_PTR)o->in, (CK_ULONG)o->in_len,
+		    o->out, &o->out_len);
+	}
+	if ((rv = p11->C_DecryptInit(s->h, &mech, key)) != CKR_OK)
+		return rv;
+	rv = p11->C_Decrypt(s->h, (CK_BYTE_PTR)o->in, (CK_ULONG)o->in_len,
+	    o->out, &o->out_len);
+	if (rv == CKR_GENERAL_ERROR &&
+	    p11->C_GenerateRandom(s->h, &probe, 1) == CKR_OK)
+		rv = CKR_ENCRYPTED_DATA_INVALID;
+	if (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE) {
+		o->bad_tag = 1;
+		rv = CKR_OK;
+	}
+	return rv;
+}
+
+int
+hsm_wrap_encrypt(struct hsm_session *s, const uint8_t iv[HSM_WRAP_IV_LEN],
+    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len,
+    uint8_t *out)
+{
+	struct wrap_op o;
+	int r;
+
+	return_val_if_fail(s != NULL && iv != NULL && in != NULL && out != NULL,
+	    PCA_ERR_INTERNAL);
+	return_val_if_fail(aad != NULL || aad_len == 0, PCA_ERR_INTERNAL);
+	if (in_len == 0 || in_len > HSM_WRAP_DATA_MAX || aad_len > HSM_WRAP_DATA_MAX)
+		return PCA_ERR_INVALID;
+	memset(&o, 0, sizeof(o));
+	o.iv = iv;
+	o.aad = aad;
+	o.aad_len = aad_len;
+	o.in = in;
+	o.in_len = in_len;
+	o.out = out;
+	o.out_cap = (CK_ULONG)(in_len + HSM_WRAP_TAG_LEN);
+	if ((r = hsm_run(s, "C_Encrypt", op_wrap, &o)) != 0)
+		return r;
+	if (o.out_len != in_len + HSM_WRAP_TAG_LEN) {
+		log_error("C_Encrypt answered %lu bytes, want %zu",
+		    (unsigned long)o.out_len, in_len + HSM_WRAP_TAG_LEN);
+		wipe(out, in_len + HSM_WRAP_TAG_LEN);
+		return PCA_ERR_TOKEN;
+	}
+	return 0;
+}
+
+int
+hsm_wrap_decrypt(struct hsm_session *s, const uint8_t iv[HSM_WRAP_IV_LEN],
+    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len,
+    uint8_t *out)
+{
+	/* SoftHSM2 2.6.1 wants room for in_len bytes (the tag too) */
+	uint8_t buf[HSM_WRAP_DATA_MAX + HSM_WRAP_TAG_LEN];
+	struct wrap_op o;
+	int r = PCA_ERR_INTERNAL;
+
+	return_val_if_fail(s != NULL && iv != NULL && in != NULL && out != NULL,
+	    PCA_ERR_INTERNAL);
+	return_val_if_fail(aad != NULL || aad_len == 0, PCA_ERR_INTERNAL);
+	if (in_len <= HSM_WRAP_TAG_LEN || in_len > sizeof(buf) ||
+	    aad_len > HSM_WRAP_DATA_MAX)
+		return PCA_ERR_INVALID;
+	memset(&o, 0, sizeof(o));
+	o.decrypt = 1;
+	o.iv = iv;
+	o.aad = aad;
+	o.aad_len = aad_len;
+	o.in = in;
+	o.in_len = in_len;
+	o.out = buf;
+	o.out_cap = (CK_ULONG)in_len;
+	if ((r = hsm_run(s, "C_Decrypt", op_wrap, &o)) != 0)
+		goto out;
+	if (o.bad_tag) {
+		r = PCA_ERR_BAD_SIGNATURE;
+		goto out;
+	}
+	if (o.out_len != in_len - HSM_WRAP_TAG_LEN) {
+		log_error("C_Decrypt answered %lu bytes, want %zu",
+		    (unsigned long)o.out_len, in_len - HSM_WRAP_TAG_LEN);
+		r = PCA_ERR_TOKEN;
+		goto out;
+	}
+	memcpy(out, buf, o.out_len);
+	r = 0;
+ out:
+	explicit_bzero(buf, sizeof(buf));
+	if (r != 0)
+		wipe(out, in_len - HSM_WRAP_TAG_LEN);
+	return r;
 }
 
 /* ------------------------------------------------------------------ */

@@ -102,6 +102,63 @@ int hsm_sign(struct hsm_session *s, const struct hsm_key *k, int md_nid,
 /* len bytes from the token's RNG (C_GenerateRandom). */
 int hsm_random(struct hsm_session *s, uint8_t *buf, size_t len) PCA_MUST_CHECK;
 
+/*
+ * Data-key wrapping (envelope encryption of managed certificates' keys).
+ *
+ * The wrapping key is one AES-256 secret key object per token, labelled
+ * HSM_WRAP_KEY_LABEL, made inside the token (C_GenerateKey) with CKA_TOKEN,
+ * CKA_PRIVATE, CKA_SENSITIVE, not CKA_EXTRACTABLE, not CKA_MODIFIABLE,
+ * CKA_ENCRYPT and CKA_DECRYPT only. Its handle is found with the CA keys (at
+ * hsm_open(), after a session repair or a recovery), never per request. A
+ * key under that label that is not such a key (another type or size,
+ * extractable, not sensitive, public), or two objects under it, are refused
+ * and logged: nothing is wrapped or unwrapped until an operator removes the
+ * odd object, and no second key is made beside them.
+ *
+ * XXX rotation: the id is in the label and in every wrapped blob
+ * (signer/op_wrap.c); only HSM_WRAP_KEY_ID is looked for so far.
+ */
+#define HSM_WRAP_KEY_ID		1
+#define HSM_WRAP_KEY_LABEL	"hsmca-wrap-1"
+#define HSM_WRAP_KEY_BYTES	32		/* AES-256 */
+#define HSM_WRAP_IV_LEN		12		/* GCM nonce, from the token's RNG */
+#define HSM_WRAP_TAG_LEN	16		/* GCM tag, 128 bits */
+#define HSM_WRAP_DATA_MAX	1024		/* plaintext per call */
+
+/*
+ * Make sure the wrapping key is known: without a handle yet, look for it on
+ * the token and, when create is set and the token has none, generate it.
+ * Serialized with key generation, and the look-up and the generation are one
+ * step of the session-repair loop, so concurrent callers (or a token that
+ * logged us out, hiding private objects) never make a second key. A call
+ * with the handle known makes no token call.
+ * Errors: PCA_ERR_NOT_FOUND (no key and create is 0), PCA_ERR_TOKEN (an odd
+ * object holds the label; see above), PCA_ERR_TOKEN_RETRY.
+ */
+int hsm_wrap_key_ensure(struct hsm_session *s, int create) PCA_MUST_CHECK;
+
+/*
+ * AES-256-GCM under the wrapping key (C_Encrypt, CKM_AES_GCM, 128-bit tag):
+ * in (1..HSM_WRAP_DATA_MAX bytes) becomes in_len + HSM_WRAP_TAG_LEN bytes of
+ * ciphertext and tag in out. iv must be fresh for every call (hsm_random());
+ * aad (up to HSM_WRAP_DATA_MAX bytes, may be empty) is authenticated, not
+ * encrypted. Call hsm_wrap_key_ensure() first.
+ */
+int hsm_wrap_encrypt(struct hsm_session *s, const uint8_t iv[HSM_WRAP_IV_LEN],
+    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len,
+    uint8_t *out) PCA_MUST_CHECK;
+
+/*
+ * The reverse: in is ciphertext and tag (in_len > HSM_WRAP_TAG_LEN); out
+ * gets in_len - HSM_WRAP_TAG_LEN bytes. PCA_ERR_BAD_SIGNATURE when the tag
+ * does not verify (another key, aad or iv, a changed byte); out is then
+ * wiped. That answer never takes the token down (SoftHSM2 2.6.1 reports a
+ * failed tag as CKR_GENERAL_ERROR; see hsm.c).
+ */
+int hsm_wrap_decrypt(struct hsm_session *s, const uint8_t iv[HSM_WRAP_IV_LEN],
+    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len,
+    uint8_t *out) PCA_MUST_CHECK;
+
 /* Nonzero while the token answers; hsm_recover() tries to bring a down
  * token back (re-initialize, log in, re-find keys) and returns 0 once up. */
 int hsm_is_up(struct hsm *hsm);

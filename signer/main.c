@@ -128,6 +128,25 @@ token_supervisor(void *arg)
 	return NULL;
 }
 
+/*
+ * Find or make the data-key wrapping key before serving, so workers rarely
+ * race to make it (hsm_wrap_key_ensure() serializes them anyway). A failure
+ * is not fatal: the CA keys still sign, and wrap_data_key tries again.
+ */
+static void
+wrap_key_prepare(struct hsm *hsm)
+{
+	struct hsm_session *sess = NULL;
+	int r;
+
+	if ((r = hsm_session_open(hsm, &sess)) == 0)
+		r = hsm_wrap_key_ensure(sess, 1);
+	hsm_session_close(sess);
+	if (r != 0)
+		log_warn_fr(r, "wrapping key %s not ready; data-key requests will "
+		    "try again", HSM_WRAP_KEY_LABEL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -199,6 +218,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_info("token %s: %zu CA keys", hsm_token_label(s.hsm), hsm_key_count(s.hsm));
+	wrap_key_prepare(s.hsm);
 	if ((r = wire_server_open(cfg.listen, SIGNER_MAX_MESSAGE, &s.sock)) != 0) {
 		log_error_fr(r, "listen %s", cfg.listen);
 		goto out;

@@ -4,6 +4,7 @@
 #include "signer.h"
 #include "hsm.h"
 #include "log.h"
+#include "wipe.h"
 #include "wire.h"
 
 #include <pthread.h>
@@ -27,6 +28,8 @@ static const struct signer_op {
 	{ PCA__SIGNER__REQUEST__BODY_RANDOM,	     "random",	       OP_NEEDS_TOKEN,	op_random },
 	{ PCA__SIGNER__REQUEST__BODY_SIGN_CSR,	     "sign_csr",       OP_NEEDS_TOKEN,	op_sign_csr },
 	{ PCA__SIGNER__REQUEST__BODY_SIGN_CERT,	     "sign_cert",      OP_NEEDS_TOKEN,	op_sign_cert },
+	{ PCA__SIGNER__REQUEST__BODY_WRAP_DATA_KEY,  "wrap_data_key",  OP_NEEDS_TOKEN,	op_wrap_data_key },
+	{ PCA__SIGNER__REQUEST__BODY_UNWRAP_DATA_KEY, "unwrap_data_key", OP_NEEDS_TOKEN, op_unwrap_data_key },
 };
 
 static const struct signer_op *
@@ -99,7 +102,10 @@ signer_handle(struct signer_worker *w, const uint8_t *in, size_t in_len,
 	resp->version = SIGNER_PROTO_VERSION;
 	atomic_fetch_add(&w->signer->n_requests, 1);
 
-	req = pca__signer__request__unpack(NULL, in_len, in);
+	/* requests and answers may hold a data key (wrap_data_key,
+	 * unwrap_data_key): every block protobuf-c allocates or frees for
+	 * them, a half-decoded request's too, is wiped on free */
+	req = pca__signer__request__unpack(&wipe_pb_allocator, in_len, in);
 	if (req == NULL || !msg_strict(&req->base, 0)) {
 		r = PCA_ERR_MALFORMED;
 		snprintf(why, sizeof(why), "request does not decode (%zu bytes)", in_len);
@@ -127,7 +133,7 @@ signer_handle(struct signer_worker *w, const uint8_t *in, size_t in_len,
  answer:
 	if (r != 0) {
 		/* a failed request answers with its status only */
-		protobuf_c_message_free_unpacked(&resp->base, NULL);
+		protobuf_c_message_free_unpacked(&resp->base, &wipe_pb_allocator);
 		if ((resp = malloc(sizeof(*resp))) == NULL) {
 			r = PCA_ERR_NOMEM;
 			goto out;
@@ -153,9 +159,9 @@ signer_handle(struct signer_worker *w, const uint8_t *in, size_t in_len,
 	r = 0;
  out:
 	if (req != NULL)
-		pca__signer__request__free_unpacked(req, NULL);
+		pca__signer__request__free_unpacked(req, &wipe_pb_allocator);
 	if (resp != NULL)
-		protobuf_c_message_free_unpacked(&resp->base, NULL);
+		protobuf_c_message_free_unpacked(&resp->base, &wipe_pb_allocator);
 	return r;
 }
 
@@ -180,9 +186,9 @@ worker_main(void *arg)
 		if (signer_handle(w, wr.body, wr.len, &out, &out_len) == 0) {
 			if (wire_server_send(w->signer->sock, &wr, out, out_len) != 0)
 				log_warn("answer not delivered (%zu bytes)", out_len);
-			free(out);
+			free_wiped(out, out_len);	/* may hold a data key */
 		}
-		wire_req_free(&wr);
+		wire_req_free(&wr);			/* wipes the request */
 	}
 	return NULL;
 }

@@ -60,12 +60,13 @@ typedef int signer_op_fn(struct signer_worker *w, const Pca__Signer__Request *re
     Pca__Signer__Response *resp, char *why, size_t whylen);
 
 signer_op_fn op_health, op_generate_key, op_get_public_key, op_destroy_key,
-    op_random, op_sign_csr, op_sign_cert;
+    op_random, op_sign_csr, op_sign_cert, op_wrap_data_key, op_unwrap_data_key;
 
 /*
  * Decode, check and dispatch one request (bytes as received) and produce
  * the packed answer (*out malloc'd). Always produces an answer, even for
- * garbage: the frontend then learns why.
+ * garbage: the frontend then learns why. The answer may hold a secret (a
+ * data key): free it with free_wiped(). in is the caller's to wipe.
  */
 int signer_handle(struct signer_worker *w, const uint8_t *in, size_t in_len,
     uint8_t **out, size_t *out_len);

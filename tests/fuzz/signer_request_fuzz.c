@@ -3,7 +3,8 @@
  * signer/signer.c signer_handle() on the bytes as received from the
  * frontend (decode, strict checks, dispatch) and the real handlers behind it
  * (health, keys, random, sign_csr, sign_cert: policy, TBS building, token
- * signing, verification, the sign cache), on a real SoftHSM2 token.
+ * signing, verification, the sign cache, data-key wrapping), on a real
+ * SoftHSM2 token.
  *
  * Global state, made once per process by LLVMFuzzerInitialize (a few
  * seconds: an RSA key is generated) and torn down at exit:
@@ -16,6 +17,10 @@
  *   - an issuer cache (issuer_cache.h), as pca-signer has, kept across
  *     inputs: an issuer certificate served from it must get the answer a
  *     fresh parse would;
+ *   - the data-key wrapping key, imported (C_CreateObject) with a fixed
+ *     value (FUZZ_WRAP_KEY) rather than generated, so the corpus can hold
+ *     blobs that open: the seeds are made with OpenSSL's AES-256-GCM, which
+ *     also checks every answer (below);
  *   - the signer's policy: the defaults, except that key-algorithms is
  *     empty (generate_key is refused by policy: key generation takes
  *     seconds and would change the token) and two passthrough extension
@@ -38,7 +43,10 @@
  * Invariants: every input gets an answer that decodes, with the request's
  * id and a message when it failed; a certificate or CSR handed out verifies
  * with the CA key and certifies the requested key; the same sign_cert
- * request again gets the same certificate (sign_cache.h).
+ * request again gets the same certificate (sign_cache.h); a wrapped data key
+ * opens with OpenSSL under FUZZ_WRAP_KEY to the data key sent; an unwrap of
+ * a well-formed blob succeeds exactly when OpenSSL opens it, with the same
+ * key; no input takes the token down.
  *
  * Seeds: tests/fuzz/corpus/signer_request/ (signer_request_fuzz
  * --write-seeds DIR): every request kind, valid and refused.
@@ -52,8 +60,11 @@
 #include "wire.h"
 #include "x509util.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <time.h>
+
+#include <p11-kit/pkcs11.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -79,6 +90,15 @@ static const struct {
 	"key-algorithms\n" \
 	"allow-extension-oids 2.5.29.32 1.2.3.4\n"
 
+/* the wrapping key's value on the fuzz token (never on a real one) */
+static const uint8_t FUZZ_WRAP_KEY[32] = {
+	0x68, 0x73, 0x6d, 0x63, 0x61, 0x2d, 0x66, 0x75, 0x7a, 0x7a, 0x2d, 0x77,
+	0x72, 0x61, 0x70, 0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x6e, 0x6f, 0x74, 0x2d,
+	0x61, 0x2d, 0x73, 0x65, 0x63, 0x72, 0x65, 0x74 };
+#define WRAP_HDR_LEN	5
+#define WRAP_OVERHEAD	(WRAP_HDR_LEN + HSM_WRAP_IV_LEN + HSM_WRAP_TAG_LEN)
+#define FUZZ_ARN	"arn:aws:acm:us-east-1:111122223333:certificate/fuzz-0001"
+
 #define PLACEHOLDER_SELF	"SELF"
 #define PLACEHOLDER_ISSUER	"ISSUER"
 
@@ -94,6 +114,7 @@ static struct {
 	size_t			 spki_len[NKEYS];
 	uint8_t			*issuer[NKEYS];
 	size_t			 issuer_len[NKEYS];
+	void			*dl;		/* the module, opened again */
 } gl_fx;
 
 /* ---- fixture ------------------------------------------------------------- */
@@ -113,6 +134,8 @@ fx_cleanup(void)
 	}
 	hsm_session_close(gl_fx.w.sess);
 	hsm_close(gl_fx.signer.hsm);
+	if (gl_fx.dl != NULL)
+		dlclose(gl_fx.dl);
 	policy_free(gl_fx.signer.policy);
 	sign_cache_free(gl_fx.signer.cache);
 	issuer_cache_free(gl_fx.signer.issuers);
@@ -201,6 +224,125 @@ fx_issuer(int i)
 	free(sc.subject.data);
 }
 
+/* ---- AES-256-GCM with OpenSSL: the seeds' maker and the answers' judge -- */
+
+/* The blob header and AAD of op_wrap.c, version 1, key id 1. */
+static size_t
+wrap_aad(uint8_t *aad, const uint8_t *hdr, const uint8_t *ctx, size_t ctx_len)
+{
+	memcpy(aad, hdr, WRAP_HDR_LEN);
+	if (ctx_len > 0)
+		memcpy(aad + WRAP_HDR_LEN, ctx, ctx_len);
+	return WRAP_HDR_LEN + ctx_len;
+}
+
+/* Open blob (any header) with ctx under FUZZ_WRAP_KEY: 1 and the data key
+ * in out (blob_len - WRAP_OVERHEAD bytes), or 0. */
+static int
+gcm_open(const uint8_t *blob, size_t blob_len, const uint8_t *ctx, size_t ctx_len,
+    uint8_t *out)
+{
+	uint8_t aad[WRAP_HDR_LEN + SIGNER_WRAP_CONTEXT_MAX];
+	EVP_CIPHER_CTX *c;
+	size_t n, aad_len;
+	int l = 0, ok;
+
+	if (blob_len <= WRAP_OVERHEAD || ctx_len > SIGNER_WRAP_CONTEXT_MAX)
+		return 0;
+	n = blob_len - WRAP_OVERHEAD;
+	aad_len = wrap_aad(aad, blob, ctx, ctx_len);
+	FUZZ_CHECK((c = EVP_CIPHER_CTX_new()) != NULL);
+	ok = EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, HSM_WRAP_IV_LEN, NULL) == 1 &&
+	    EVP_DecryptInit_ex(c, NULL, NULL, FUZZ_WRAP_KEY, blob + WRAP_HDR_LEN) == 1 &&
+	    EVP_DecryptUpdate(c, NULL, &l, aad, (int)aad_len) == 1 &&
+	    EVP_DecryptUpdate(c, out, &l, blob + WRAP_HDR_LEN + HSM_WRAP_IV_LEN, (int)n) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, HSM_WRAP_TAG_LEN,
+	    (void *)(blob + blob_len - HSM_WRAP_TAG_LEN)) == 1 &&
+	    EVP_DecryptFinal_ex(c, out + l, &l) == 1;
+	EVP_CIPHER_CTX_free(c);
+	ERR_clear_error();
+	return ok;
+}
+
+/* A version 1 blob of key under FUZZ_WRAP_KEY (blob: WRAP_OVERHEAD +
+ * key_len bytes), with a fixed IV: for seeds only. */
+static void
+gcm_seal(const uint8_t *key, size_t key_len, const uint8_t *ctx, size_t ctx_len,
+    uint8_t iv_byte, uint8_t *blob)
+{
+	uint8_t aad[WRAP_HDR_LEN + SIGNER_WRAP_CONTEXT_MAX];
+	EVP_CIPHER_CTX *c;
+	size_t aad_len;
+	int l = 0;
+
+	memcpy(blob, "\x01\x00\x00\x00\x01", WRAP_HDR_LEN);
+	memset(blob + WRAP_HDR_LEN, iv_byte, HSM_WRAP_IV_LEN);
+	aad_len = wrap_aad(aad, blob, ctx, ctx_len);
+	FUZZ_CHECK((c = EVP_CIPHER_CTX_new()) != NULL);
+	FUZZ_CHECK(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, HSM_WRAP_IV_LEN, NULL) == 1 &&
+	    EVP_EncryptInit_ex(c, NULL, NULL, FUZZ_WRAP_KEY, blob + WRAP_HDR_LEN) == 1 &&
+	    EVP_EncryptUpdate(c, NULL, &l, aad, (int)aad_len) == 1 &&
+	    EVP_EncryptUpdate(c, blob + WRAP_HDR_LEN + HSM_WRAP_IV_LEN, &l, key,
+	    (int)key_len) == 1 &&
+	    EVP_EncryptFinal_ex(c, blob + WRAP_HDR_LEN + HSM_WRAP_IV_LEN + key_len, &l) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, HSM_WRAP_TAG_LEN,
+	    blob + WRAP_HDR_LEN + HSM_WRAP_IV_LEN + key_len) == 1);
+	EVP_CIPHER_CTX_free(c);
+}
+
+/*
+ * Put the wrapping key on the token with FUZZ_WRAP_KEY as its value, made
+ * like the signer's (sensitive, not extractable), through the module's own
+ * function list: dlopen() hands back the instance p11-kit loaded, logged in
+ * by the hsm's anchor session.
+ */
+static void
+fx_wrap_key(void)
+{
+	CK_C_GetFunctionList gfl;
+	CK_FUNCTION_LIST *p11;
+	CK_SLOT_ID slots[16];
+	CK_ULONG n = 16;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+	CK_OBJECT_HANDLE k;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE type = CKK_AES;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &type, sizeof(type) },
+		{ CKA_VALUE, (void *)FUZZ_WRAP_KEY, sizeof(FUZZ_WRAP_KEY) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+		{ CKA_LABEL, (void *)HSM_WRAP_KEY_LABEL, strlen(HSM_WRAP_KEY_LABEL) },
+	};
+	char want[32];
+
+	FUZZ_CHECK((gl_fx.dl = dlopen(SOFTHSM_MODULE, RTLD_NOW | RTLD_LOCAL)) != NULL);
+	FUZZ_CHECK((gfl = (CK_C_GetFunctionList)dlsym(gl_fx.dl, "C_GetFunctionList")) != NULL);
+	FUZZ_CHECK(gfl(&p11) == CKR_OK);
+	memset(want, ' ', sizeof(want));
+	memcpy(want, TOKEN_LABEL, strlen(TOKEN_LABEL));
+	FUZZ_CHECK(p11->C_GetSlotList(CK_TRUE, slots, &n) == CKR_OK);
+	for (CK_ULONG i = 0; i < n && h == CK_INVALID_HANDLE; i++)
+		if (p11->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
+		    memcmp(ti.label, want, sizeof(want)) == 0)
+			FUZZ_CHECK(p11->C_OpenSession(slots[i], CKF_SERIAL_SESSION |
+			    CKF_RW_SESSION, NULL, NULL, &h) == CKR_OK);
+	FUZZ_CHECK(h != CK_INVALID_HANDLE);
+	FUZZ_CHECK(p11->C_CreateObject(h, t, sizeof(t) / sizeof(t[0]), &k) == CKR_OK);
+	FUZZ_CHECK(p11->C_CloseSession(h) == CKR_OK);
+	/* found now, never made: the fuzz inputs see one fixed key */
+	FUZZ_CHECK(hsm_wrap_key_ensure(gl_fx.w.sess, 0) == 0);
+}
+
 static void
 fx_setup(void)
 {
@@ -252,6 +394,18 @@ fx_setup(void)
 	gl_fx.w_down.signer = &gl_fx.signer;
 	gl_fx.w_down.index = 1;
 	FUZZ_CHECK(hsm_session_open(gl_fx.signer.hsm, &gl_fx.w.sess) == 0);
+	fx_wrap_key();
+	{
+		/* the token and OpenSSL agree on the format (known answer) */
+		uint8_t dk[32], blob[WRAP_OVERHEAD + 32], out[32];
+
+		memset(dk, 0xd1, sizeof(dk));
+		gcm_seal(dk, sizeof(dk), (const uint8_t *)FUZZ_ARN, strlen(FUZZ_ARN), 0x17, blob);
+		FUZZ_CHECK(hsm_wrap_decrypt(gl_fx.w.sess, blob + WRAP_HDR_LEN, (const uint8_t *)
+		    "\x01\x00\x00\x00\x01" FUZZ_ARN, WRAP_HDR_LEN + strlen(FUZZ_ARN),
+		    blob + WRAP_HDR_LEN + HSM_WRAP_IV_LEN, sizeof(dk) + HSM_WRAP_TAG_LEN, out) == 0);
+		FUZZ_CHECK(memcmp(out, dk, sizeof(dk)) == 0);
+	}
 	for (int i = 0; i < NKEYS; i++) {
 		FUZZ_CHECK(hsm_key_generate(gl_fx.w.sess, (const uint8_t *)fuzz_keys[i].id,
 		    fuzz_keys[i].alg, &k) == 0);
@@ -342,6 +496,62 @@ check_signed(const Pca__Signer__Request *req, const Pca__Signer__Response *resp)
 	ERR_clear_error();
 }
 
+/* A blob unwrap_data_key must try to open (the size, version and key id
+ * its header allows, a context within bounds). */
+static int
+blob_well_formed(const Pca__Signer__UnwrapDataKeyRequest *u)
+{
+	return u->wrapped.len >= WRAP_OVERHEAD + SIGNER_DATA_KEY_MIN &&
+	    u->wrapped.len <= WRAP_OVERHEAD + SIGNER_DATA_KEY_MAX &&
+	    memcmp(u->wrapped.data, "\x01\x00\x00\x00\x01", WRAP_HDR_LEN) == 0 &&
+	    u->context.len <= SIGNER_WRAP_CONTEXT_MAX;
+}
+
+/* What wrap_data_key and unwrap_data_key answered, judged by OpenSSL. */
+static void
+check_wrapped(const Pca__Signer__Request *req, const Pca__Signer__Response *resp)
+{
+	uint8_t out[SIGNER_DATA_KEY_MAX + 1];
+
+	/* only requests that reach their handler: this version, nothing
+	 * unknown (neither kind has an enum for the strict check to refuse) */
+	if (req == NULL || req->version != SIGNER_PROTO_VERSION || req->base.n_unknown_fields != 0)
+		return;
+	if (req->body_case == PCA__SIGNER__REQUEST__BODY_UNWRAP_DATA_KEY &&
+	    req->unwrap_data_key->base.n_unknown_fields != 0)
+		return;
+	if (req->body_case == PCA__SIGNER__REQUEST__BODY_WRAP_DATA_KEY && resp->status == 0) {
+		const Pca__Signer__WrapDataKeyRequest *g = req->wrap_data_key;
+		const Pca__Signer__WrapDataKeyResponse *w = resp->wrap_data_key;
+
+		FUZZ_ASSERT(resp->body_case == PCA__SIGNER__RESPONSE__BODY_WRAP_DATA_KEY);
+		FUZZ_ASSERT(strcmp(w->key_label, HSM_WRAP_KEY_LABEL) == 0);
+		FUZZ_ASSERT(w->wrapped.len == WRAP_OVERHEAD + g->data_key.len);
+		FUZZ_ASSERT(memcmp(w->wrapped.data, "\x01\x00\x00\x00\x01", WRAP_HDR_LEN) == 0);
+		FUZZ_ASSERT(gcm_open(w->wrapped.data, w->wrapped.len, g->context.data,
+		    g->context.len, out));
+		FUZZ_ASSERT(memcmp(out, g->data_key.data, g->data_key.len) == 0);
+	} else if (req->body_case == PCA__SIGNER__REQUEST__BODY_UNWRAP_DATA_KEY) {
+		const Pca__Signer__UnwrapDataKeyRequest *u = req->unwrap_data_key;
+		int opens = blob_well_formed(u) &&
+		    gcm_open(u->wrapped.data, u->wrapped.len, u->context.data, u->context.len, out);
+
+		FUZZ_ASSERT((resp->status == 0) == opens);
+		if (opens) {
+			FUZZ_ASSERT(resp->body_case == PCA__SIGNER__RESPONSE__BODY_UNWRAP_DATA_KEY);
+			FUZZ_ASSERT(resp->unwrap_data_key->data_key.len ==
+			    u->wrapped.len - WRAP_OVERHEAD);
+			FUZZ_ASSERT(memcmp(resp->unwrap_data_key->data_key.data, out,
+			    resp->unwrap_data_key->data_key.len) == 0);
+		} else if (blob_well_formed(u)) {
+			FUZZ_ASSERT(resp->status == PCA_ERR_BAD_SIGNATURE);
+		} else {
+			FUZZ_ASSERT(resp->status == PCA_ERR_MALFORMED ||
+			    resp->status == PCA_ERR_NOT_FOUND || resp->status == PCA_ERR_INVALID);
+		}
+	}
+}
+
 /*
  * signer_handle on in; req is the same bytes decoded here (NULL when they
  * do not decode). Checks the answer; a sign_cert that succeeded is sent
@@ -362,6 +572,9 @@ handle(const uint8_t *in, size_t in_len, const Pca__Signer__Request *req)
 		    (int)resp->status, resp->message != NULL ? resp->message : "");
 	if (req != NULL)
 		FUZZ_ASSERT(resp->id == req->id);
+	check_wrapped(req, resp);
+	/* no input takes the token down (a failed GCM tag, say) */
+	FUZZ_ASSERT(hsm_is_up(gl_fx.signer.hsm));
 	if (resp->status != 0) {
 		FUZZ_ASSERT(resp->body_case == PCA__SIGNER__RESPONSE__BODY__NOT_SET);
 		FUZZ_ASSERT(resp->message != NULL && resp->message[0] != '\0');
@@ -785,8 +998,8 @@ seed_simple(struct seed_ctx *s)
 	req.body_case = PCA__SIGNER__REQUEST__BODY_HEALTH;
 	req.health = &h;
 	seed_write(s, "health", &req);
-	req.version = 2;
-	seed_write(s, "health-version2", &req);
+	req.version = SIGNER_PROTO_VERSION - 1;		/* a frontend not yet upgraded */
+	seed_write(s, "health-old-version", &req);
 	req.version = 0;
 
 	req.body_case = PCA__SIGNER__REQUEST__BODY_GENERATE_KEY;
@@ -860,16 +1073,70 @@ seed_csr(struct seed_ctx *s)
 	seed_write(s, "sign-csr-unknown-key", &req);
 }
 
+/* wrap_data_key and unwrap_data_key; the blobs are OpenSSL's, under the
+ * fixture's FUZZ_WRAP_KEY */
+static void
+seed_wrap(struct seed_ctx *s)
+{
+	Pca__Signer__Request req = PCA__SIGNER__REQUEST__INIT;
+	Pca__Signer__WrapDataKeyRequest w = PCA__SIGNER__WRAP_DATA_KEY_REQUEST__INIT;
+	Pca__Signer__UnwrapDataKeyRequest u = PCA__SIGNER__UNWRAP_DATA_KEY_REQUEST__INIT;
+	uint8_t dk[SIGNER_DATA_KEY_MAX + 1], ctx[SIGNER_WRAP_CONTEXT_MAX + 1];
+	uint8_t blob[WRAP_OVERHEAD + 32];
+
+	for (size_t i = 0; i < sizeof(dk); i++)
+		dk[i] = (uint8_t)(0xa0 + i);
+	memset(ctx, 'c', sizeof(ctx));
+	req.body_case = PCA__SIGNER__REQUEST__BODY_WRAP_DATA_KEY;
+	req.wrap_data_key = &w;
+	w.data_key.data = dk;
+	w.data_key.len = 32;
+	w.context.data = (uint8_t *)FUZZ_ARN;
+	w.context.len = strlen(FUZZ_ARN);
+	seed_write(s, "wrap-data-key", &req);
+	w.data_key.len = SIGNER_DATA_KEY_MIN - 1;
+	seed_write(s, "wrap-data-key-short", &req);
+	w.data_key.len = SIGNER_DATA_KEY_MAX;
+	w.context.data = ctx;
+	w.context.len = SIGNER_WRAP_CONTEXT_MAX + 1;
+	seed_write(s, "wrap-data-key-long-context", &req);
+
+	gcm_seal(dk, 32, (const uint8_t *)FUZZ_ARN, strlen(FUZZ_ARN), 0x42, blob);
+	req.body_case = PCA__SIGNER__REQUEST__BODY_UNWRAP_DATA_KEY;
+	req.unwrap_data_key = &u;
+	u.wrapped.data = blob;
+	u.wrapped.len = sizeof(blob);
+	u.context.data = (uint8_t *)FUZZ_ARN;
+	u.context.len = strlen(FUZZ_ARN);
+	seed_write(s, "unwrap-data-key", &req);
+	u.context.len--;
+	seed_write(s, "unwrap-data-key-wrong-context", &req);
+	u.context.len++;
+	blob[sizeof(blob) - 1] ^= 0x01;
+	seed_write(s, "unwrap-data-key-tampered-tag", &req);
+	blob[sizeof(blob) - 1] ^= 0x01;
+	blob[0] = 0x02;
+	seed_write(s, "unwrap-data-key-version2", &req);
+	blob[0] = 0x01;
+	blob[4] = 0x02;
+	seed_write(s, "unwrap-data-key-other-key", &req);
+	blob[4] = 0x01;
+	u.wrapped.len = WRAP_OVERHEAD + SIGNER_DATA_KEY_MIN - 1;
+	seed_write(s, "unwrap-data-key-short", &req);
+}
+
+_Static_assert(SIGNER_PROTO_VERSION < 0x80, "the raw seeds hold the version in one byte");
+
 int
 FuzzWriteSeeds(const char *dir)
 {
 	struct seed_ctx s;
-	/* version 1, id 1, field 99 (unknown): refused by the strict check */
-	static const uint8_t unknown_field[] = { 0x08, 0x01, 0x10, 0x01, 0x52, 0x00,
-	    0x98, 0x06, 0x01 };
-	/* version 1, id 1, generate_key { key_id: a fixed key's, alg: 99 }: an
+	/* this version, id 1, field 99 (unknown): refused by the strict check */
+	static const uint8_t unknown_field[] = { 0x08, SIGNER_PROTO_VERSION, 0x10, 0x01,
+	    0x52, 0x00, 0x98, 0x06, 0x01 };
+	/* this version, id 1, generate_key { key_id: a fixed key's, alg: 99 }: an
 	 * enum value protobuf-c keeps and the strict check refuses */
-	static const uint8_t bad_enum[] = { 0x08, 0x01, 0x10, 0x01, 0x5a, 0x14, 0x0a,
+	static const uint8_t bad_enum[] = { 0x08, SIGNER_PROTO_VERSION, 0x10, 0x01, 0x5a, 0x14, 0x0a,
 	    0x10, 'h', 's', 'm', 'c', 'a', '-', 'f', 'u', 'z', 'z', '-', 'e', 'c', '2',
 	    '5', '6', 0x10, 0x63 };
 
@@ -899,6 +1166,7 @@ FuzzWriteSeeds(const char *dir)
 	seed_cert(&s, "sign-cert-alg-mismatch", 0, 1, tw_alg_mismatch);
 	seed_cert(&s, "sign-cert-garbage-subject", 2, 1, tw_garbage_subject);
 	seed_cert(&s, "sign-cert-self-not-ca", 0, 1, tw_not_ca);
+	seed_wrap(&s);
 	seed_raw(&s, "unknown-field", unknown_field, sizeof(unknown_field));
 	seed_raw(&s, "bad-enum", bad_enum, sizeof(bad_enum));
 	seed_raw(&s, "empty", "", 0);

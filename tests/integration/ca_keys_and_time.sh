@@ -108,6 +108,24 @@ expect_error ResourceNotFoundException "the CA is gone" \
 check "its key is destroyed in the token" bash -c "! grep -qx '$label' <<<'$(token_labels)'"
 check "the other CAs' keys are untouched" test "$(token_labels | grep -c '^hsmca-ca-')" -eq 5
 
+# --- the data-key wrapping key (managed certificates' keys are stored wrapped) -------
+# the signer made it at start, inside the token; it never leaves it
+p11() {
+	pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label hsmca --login --pin env:PIN "$@"
+}
+secret=$(p11 --list-objects --type secrkey 2>/dev/null)
+check "one secret key in the token, the wrapping key" \
+	test "$(grep -c 'Secret Key Object' <<<"$secret")" -eq 1 -a \
+	"$(sed -n 's/^ *label: *//p' <<<"$secret")" = hsmca-wrap-1
+check "AES-256" grep -q 'Secret Key Object; AES length 32' <<<"$secret"
+check "sensitive, never extractable, made in the token" \
+	grep -q 'Access:.*sensitive.*never extractable.*local' <<<"$secret"
+check "usage encrypt and decrypt only" grep -qE 'Usage: *encrypt, decrypt$' <<<"$secret"
+check "its value cannot be read (CKA_VALUE is sensitive)" bash -c \
+	"! pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label hsmca --login \
+	--pin env:PIN --read-object --type secrkey --label hsmca-wrap-1 -o '$WORK/wrap.bin' \
+	2>/dev/null && test ! -s '$WORK/wrap.bin'"
+
 # --- expiry: a CA whose certificate ran out ------------------------------------------
 ok "ten years later" pca hsmca advance-clock --days 3660
 ok "describe the last root" pca acm-pca describe-certificate-authority --certificate-authority-arn "$CA"

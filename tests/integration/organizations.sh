@@ -223,9 +223,10 @@ expect_error AccessDeniedException "the member may not delete the organization" 
 expect_error UnrecognizedClientException "the session without its token" \
 	env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_SHARED_CREDENTIALS_FILE=/dev/null \
 	AWS_ACCESS_KEY_ID="$SKEY" AWS_SECRET_ACCESS_KEY="$SSECRET" pca sts get-caller-identity
+case $STOKEN in x*) BADTOKEN="y${STOKEN:1}" ;; *) BADTOKEN="x${STOKEN:1}" ;; esac
 expect_error UnrecognizedClientException "the session with another token" \
 	env -u AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_ACCESS_KEY_ID="$SKEY" \
-	AWS_SECRET_ACCESS_KEY="$SSECRET" AWS_SESSION_TOKEN="x${STOKEN:1}" pca sts get-caller-identity
+	AWS_SECRET_ACCESS_KEY="$SSECRET" AWS_SESSION_TOKEN="$BADTOKEN" pca sts get-caller-identity
 case $SSECRET in x*) BAD="y${SSECRET:1}" ;; *) BAD="x${SSECRET:1}" ;; esac
 expect_error InvalidSignatureException "the session's token with a wrong secret" \
 	env -u AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_ACCESS_KEY_ID="$SKEY" \
