@@ -19,59 +19,6 @@ export HSMCA_TEST_CLOCK=1
 it_up
 cd "$WORK" || exit 1
 
-ADMIN_CREDS=$AWS_SHARED_CREDENTIALS_FILE
-ADMIN_PROFILE=$AWS_PROFILE
-
-# as FILE cmd... : run cmd with the [default] profile of credentials FILE
-as() {
-	local f=$1
-	shift
-	(
-		unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-		export AWS_SHARED_CREDENTIALS_FILE="$f" AWS_PROFILE=default
-		"$@"
-	)
-}
-
-# key_file USER FILE [ACCOUNT-CREDS]: an access key of USER written to FILE
-key_file() {
-	local user=$1 file=$2 creds=${3:-$ADMIN_CREDS} profile=default out
-	[ "$creds" = "$ADMIN_CREDS" ] && profile=$ADMIN_PROFILE
-	out=$(AWS_SHARED_CREDENTIALS_FILE=$creds AWS_PROFILE=$profile \
-		pca iam create-access-key --user-name "$user") || return 1
-	printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
-		"$(jq -r .AccessKey.AccessKeyId <<<"$out")" \
-		"$(jq -r .AccessKey.SecretAccessKey <<<"$out")" >"$file"
-	chmod 600 "$file"
-}
-
-# session_file FILE JSON: the credentials of an assume-role answer
-session_file() {
-	printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n' \
-		"$(jq -r .Credentials.AccessKeyId <<<"$2")" \
-		"$(jq -r .Credentials.SecretAccessKey <<<"$2")" \
-		"$(jq -r .Credentials.SessionToken <<<"$2")" >"$1"
-	chmod 600 "$1"
-}
-
-# make_root_ca NAME: an ACTIVE root CA of the caller's account; prints its ARN
-make_root_ca() {
-	local arn csr cert
-	printf '{"KeyAlgorithm":"EC_prime256v1","SigningAlgorithm":"SHA256WITHECDSA","Subject":{"CommonName":"%s"}}' \
-		"$1" >"$1.json"
-	arn=$(pca acm-pca create-certificate-authority --certificate-authority-type ROOT \
-		--certificate-authority-configuration "file://$1.json" | jq -r .CertificateAuthorityArn) || return 1
-	pca acm-pca get-certificate-authority-csr --certificate-authority-arn "$arn" | jq -r .Csr >"$1.csr"
-	cert=$(pca acm-pca issue-certificate --certificate-authority-arn "$arn" --csr "fileb://$1.csr" \
-		--signing-algorithm SHA256WITHECDSA --validity Value=5,Type=YEARS \
-		--template-arn arn:aws:acm-pca:::template/RootCACertificate/V1 | jq -r .CertificateArn) || return 1
-	pca acm-pca get-certificate --certificate-authority-arn "$arn" --certificate-arn "$cert" |
-		jq -r .Certificate >"$1.pem"
-	pca acm-pca import-certificate-authority-certificate --certificate-authority-arn "$arn" \
-		--certificate "fileb://$1.pem" >/dev/null || return 1
-	echo "$arn"
-}
-
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key \
 	-out leaf.csr -subj "/CN=leaf.example" 2>/dev/null
 issue() {	# issue CA-ARN [extra args]: IssueCertificate of leaf.csr
