@@ -68,6 +68,12 @@ static const struct {
 	[EXC_ORG_INVALID_INPUT]		= { "InvalidInputException",		400, 0 },
 	[EXC_ORG_MASTER_CANNOT_LEAVE]	= { "MasterCannotLeaveOrganizationException", 400, 0 },
 	[EXC_ORG_CREATE_STATUS_NOT_FOUND] = { "CreateAccountStatusNotFoundException", 400, 0 },
+	[EXC_ACM_INVALID_PARAMETER]	= { "InvalidParameterException",	400, 0 },
+	[EXC_ACM_INVALID_DOMAIN_VALIDATION_OPTIONS] =
+	    { "InvalidDomainValidationOptionsException", 400, 0 },
+	[EXC_ACM_RESOURCE_IN_USE]	= { "ResourceInUseException",		400, 0 },
+	[EXC_ACM_TAG_POLICY]		= { "TagPolicyException",		400, 0 },
+	[EXC_ACM_CONFLICT]		= { "ConflictException",		400, 0 },
 };
 
 const char *

@@ -77,6 +77,14 @@ enum api_exc {
 	EXC_ORG_INVALID_INPUT,
 	EXC_ORG_MASTER_CANNOT_LEAVE,
 	EXC_ORG_CREATE_STATUS_NOT_FOUND,
+	/* acm (managed certificates); InvalidArn, InvalidState, InvalidTag,
+	 * LimitExceeded, RequestInProgress, ResourceNotFound, TooManyTags and
+	 * Validation are the shared entries above */
+	EXC_ACM_INVALID_PARAMETER,
+	EXC_ACM_INVALID_DOMAIN_VALIDATION_OPTIONS,
+	EXC_ACM_RESOURCE_IN_USE,
+	EXC_ACM_TAG_POLICY,
+	EXC_ACM_CONFLICT,
 	EXC_COUNT
 };
 

@@ -71,11 +71,13 @@ struct op_entry acmpca_op_table[] = {
 	  hsmca_verify_audit_log, NULL, NULL },
 	{ "hsmca", "ListAuditRecords", "hsmca:ListAuditRecords", NULL, OP_ADMIN,
 	  hsmca_list_audit_records, NULL, NULL },
+	{ "hsmca", "ListRenewalEvents", "hsmca:ListRenewalEvents", NULL, 0,
+	  hsmca_list_renewal_events, NULL, NULL },
 	{ 0 },
 };
 
 static struct op_entry *const op_tables[] = {
-	acmpca_op_table, iam_op_table, sts_op_table, organizations_op_table,
+	acmpca_op_table, iam_op_table, sts_op_table, organizations_op_table, acm_op_table,
 };
 #define NTABLES (sizeof(op_tables) / sizeof(op_tables[0]))
 

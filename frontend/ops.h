@@ -53,7 +53,7 @@ struct op_entry {
  * ops_init().
  */
 extern struct op_entry acmpca_op_table[], iam_op_table[], sts_op_table[],
-    organizations_op_table[];
+    organizations_op_table[], acm_op_table[];
 
 /* Check the table against the catalog once at start (every row has a
  * catalog entry); PCA_ERR_INTERNAL naming the bad row otherwise. */
@@ -78,6 +78,6 @@ op_handler_fn acmpca_create_certificate_authority, acmpca_describe_certificate_a
     acmpca_delete_permission, acmpca_list_permissions, acmpca_put_policy, acmpca_get_policy,
     acmpca_delete_policy;
 op_handler_fn hsmca_advance_clock, hsmca_run_scheduler, hsmca_get_status,
-    hsmca_verify_audit_log, hsmca_list_audit_records;
+    hsmca_verify_audit_log, hsmca_list_audit_records, hsmca_list_renewal_events;
 
 #endif

@@ -1,4 +1,5 @@
 #include "scheduler.h"
+#include "acm_renew.h"
 #include "acmpca.h"
 #include "clock.h"
 #include "log.h"
@@ -159,6 +160,7 @@ sweep_purge(struct fe_worker *w)
  * then they go.
  */
 #define SESSION_KEEP_EXPIRED	86400
+#define RENEW_PER_SWEEP		20000	/* renewal attempts in one sweep */
 
 static void
 sweep_sessions(struct fe_worker *w)
@@ -179,6 +181,8 @@ sched_sweep(struct fe_worker *w, struct sched_result *res)
 	res->expired_cas = sweep_expired_cas(w);
 	res->purged_cas = sweep_purge(w);
 	sweep_sessions(w);
+	if (acm_renew_sweep(w, RENEW_PER_SWEEP, &res->renewed_certs, &res->failed_renewals) != 0)
+		log_error("sweep: managed renewals did not run to the end");
 	pthread_mutex_unlock(&gl_sched.pass);
 	return 0;
 }
@@ -199,10 +203,11 @@ sched_main(void *arg)
 	while (!gl_sched.stop) {
 		pthread_mutex_unlock(&gl_sched.mu);
 		if (sched_sweep(&w, &res) == 0 && (res.completed_certs || res.completed_cas ||
-		    res.purged_cas || res.expired_cas))
+		    res.purged_cas || res.expired_cas || res.renewed_certs || res.failed_renewals))
 			log_info("sweep: %d certificates and %d CAs completed, %d CAs expired, "
-			    "%d purged", res.completed_certs, res.completed_cas, res.expired_cas,
-			    res.purged_cas);
+			    "%d purged, %d managed certificates renewed, %d renewals failed",
+			    res.completed_certs, res.completed_cas, res.expired_cas, res.purged_cas,
+			    res.renewed_certs, res.failed_renewals);
 		pthread_mutex_lock(&gl_sched.mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += (time_t)gl_sched.fe->cfg.sweep_interval_s;

@@ -21,6 +21,8 @@ struct sched_result {
 	int	completed_cas;
 	int	purged_cas;
 	int	expired_cas;
+	int	renewed_certs;		/* managed certificates renewed */
+	int	failed_renewals;	/* renewal attempts that failed (recorded) */
 };
 
 int sched_sweep(struct fe_worker *w, struct sched_result *res) PCA_MUST_CHECK;

@@ -11,7 +11,9 @@
 #include "ops.h"
 #include "scheduler.h"
 #include "signer_client.h"
+#include "store_acm.h"
 #include "store_iam.h"
+#include "acm.pb-c.h"
 
 #include <stdio.h>
 
@@ -88,6 +90,9 @@ hsmca_run_scheduler(struct op_ctx *ctx, const ProtobufCMessage *in_, ProtobufCMe
 	out->expired_certificate_authorities = res.expired_cas;
 	out->completed_certificates = res.completed_certs;
 	out->completed_certificate_authorities = res.completed_cas;
+	out->has_renewed_certificates = out->has_failed_renewals = 1;
+	out->renewed_certificates = res.renewed_certs;
+	out->failed_renewals = res.failed_renewals;
 	*out_ = &out->base;
 	return 0;
 }
@@ -190,5 +195,81 @@ hsmca_list_audit_records(struct op_ctx *ctx, const ProtobufCMessage *in_,
 	rc = 0;
  out:
 	store_audit_list_free(a, n);
+	return rc;
+}
+
+#define EVENTS_PAGE_MAX	1000
+
+/* The owner's view of managed renewals: one event per attempt. */
+int
+hsmca_list_renewal_events(struct op_ctx *ctx, const ProtobufCMessage *in_,
+    ProtobufCMessage **out_)
+{
+	const Pca__Api__Hsmca__ListRenewalEventsRequest *in = (const void *)in_;
+	Pca__Api__Hsmca__ListRenewalEventsResponse *out;
+	struct store_renewal_event *ev = NULL;
+	const char *cert_id = NULL;
+	size_t n = 0, limit = EVENTS_PAGE_MAX;
+	char arn_prefix[128];
+	int r, rc = -1;
+
+	if (in->has_max_results && in->max_results > 0 && (size_t)in->max_results < limit)
+		limit = (size_t)in->max_results;
+	if (in->certificate_arn != NULL) {
+		const char *slash = strrchr(in->certificate_arn, '/');
+
+		snprintf(arn_prefix, sizeof(arn_prefix), "arn:aws:acm:%s:%s:certificate/",
+		    ctx->fe->cfg.region, ctx->caller->account_id);
+		if (slash == NULL || strncmp(in->certificate_arn, arn_prefix,
+		    strlen(arn_prefix)) != 0 || strlen(slash + 1) != STORE_ACM_ID_LEN)
+			return op_fail(ctx, EXC_RESOURCE_NOT_FOUND, "Could not find certificate "
+			    "%.200s in this account.", in->certificate_arn);
+		cert_id = slash + 1;
+	}
+	r = store_renewal_event_list(ctx->fe->store, ctx->caller->account_id, cert_id,
+	    in->has_after ? in->after : 0, limit, &ev, &n);
+	if (r == PCA_ERR_NOT_FOUND)
+		return op_fail(ctx, EXC_RESOURCE_NOT_FOUND, "Could not find certificate %.200s.",
+		    in->certificate_arn != NULL ? in->certificate_arn : "");
+	if (r != 0)
+		return fail_store(ctx, r, "renewal events");
+	out = (void *)msg_new(&pca__api__hsmca__list_renewal_events_response__descriptor);
+	if (out == NULL || (out->events = calloc(n > 0 ? n : 1, sizeof(void *))) == NULL) {
+		if (out != NULL)
+			protobuf_c_message_free_unpacked(&out->base, NULL);
+		rc = op_fail(ctx, EXC_INTERNAL, "out of memory");
+		goto out;
+	}
+	*out_ = &out->base;
+	for (size_t i = 0; i < n; i++) {
+		Pca__Api__Hsmca__RenewalEvent *e;
+		char arn[200];
+
+		if ((e = (void *)msg_new(&pca__api__hsmca__renewal_event__descriptor)) == NULL) {
+			rc = op_fail(ctx, EXC_INTERNAL, "out of memory");
+			goto out;
+		}
+		out->events[out->n_events++] = e;
+		snprintf(arn, sizeof(arn), "arn:aws:acm:%s:%s:certificate/%s", ctx->fe->cfg.region,
+		    ev[i].account_id, ev[i].cert_id);
+		e->has_sequence = e->has_time = 1;
+		e->sequence = ev[i].seq;
+		e->time = (double)ev[i].at;
+		e->certificate_arn = xstrdup(arn);
+		e->renewal_status = xstrdup(enum_wire(&pca__api__acm__renewal_status__descriptor,
+		    ev[i].renewal_status));
+		if (ev[i].reason != 0)
+			e->failure_reason = xstrdup(enum_wire(
+			    &pca__api__acm__failure_reason__descriptor, ev[i].reason));
+		if (ev[i].detail != NULL)
+			e->detail = xstrdup(ev[i].detail);
+		if (ev[i].new_serial != NULL)
+			e->new_serial = xstrdup(ev[i].new_serial);
+		out->has_last = 1;
+		out->last = ev[i].seq;
+	}
+	rc = 0;
+ out:
+	store_renewal_event_list_free(ev, n);
 	return rc;
 }
