@@ -34,6 +34,7 @@ struct frontend_config {
 	unsigned long long	 signer_timeout_ms;
 	unsigned long long	 keygen_timeout_ms;
 	unsigned long long	 sweep_interval_s;	/* scheduler period */
+	unsigned long long	 renew_workers;		/* threads of a renewal sweep */
 	int			 test_clock;		/* allow moving the service clock */
 	char			*log_level;
 };

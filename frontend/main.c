@@ -57,6 +57,8 @@ static const struct cfg_key frontend_cfg_keys[] = {
 	  .def = "120000" },
 	{ "sweep-interval",    CFG_UINT, FE_CFG(sweep_interval_s),  .min = 1, .max = 86400,
 	  .def = "60" },
+	{ "renew-workers",     CFG_UINT, FE_CFG(renew_workers),     .min = 1, .max = 64, .def = "4",
+	  .help = "threads of a managed-renewal sweep (each its own signer connection)" },
 	{ "test-clock",	       CFG_BOOL, FE_CFG(test_clock),	    .def = "no" },
 	{ "log-level",	       CFG_STR,  FE_CFG(log_level),	    .def = "info" },
 };

@@ -7,8 +7,10 @@
  *   - finish CAs left CREATING (key pair and CSR);
  *   - purge DELETED CAs whose restore window has ended: destroy the key pair
  *     in the token, then remove the CA and its certificates.
- * A background thread runs a pass every sweep-interval seconds; with a test
- * clock, RunScheduler runs one at once. Passes never overlap.
+ *   - renew the managed certificates that are due (acm_renew_sweep()).
+ * A background thread runs a pass at start and every sweep-interval seconds;
+ * with a test clock it runs none, and RunScheduler runs one at once, so a
+ * test decides when time-driven work happens. Passes never overlap.
  */
 #ifndef PCA_SCHEDULER_H
 #define PCA_SCHEDULER_H

@@ -12,6 +12,7 @@
 #include "store_acm.h"
 #include "store_iam.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,49 +248,182 @@ acm_renew_one(struct fe_worker *w, const char *cert_id, int on_demand, int *reas
 	return rc;
 }
 
+/*
+ * A sweep's shared state: the current batch of due certificates, handed
+ * out one at a time to the sweep's threads. A new batch is read only when
+ * every attempt of the previous one has finished, so a batch that made no
+ * progress (only certificates outside their account's window, or held by
+ * another renewer) ends the sweep.
+ */
+struct sweep {
+	struct frontend		*fe;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 idle;		/* inflight reached 0 */
+	struct store_acm_cert	*list;
+	size_t			 n, next, inflight, attempts, max, progress;
+	int			 fetched, done, err;
+	int			 renewed, failed;
+	char			 account[STORE_ACCOUNT_ID_LEN + 1];
+	int64_t			 window;		/* of account */
+};
+
+/* Under s->mu: the next certificate to attempt into id, or 0 when the sweep
+ * is over. */
+static int
+sweep_take(struct sweep *s, char *id, size_t idlen)
+{
+	int64_t now;
+	int r;
+
+	for (;;) {
+		if (s->done)
+			return 0;
+		while (s->next < s->n && s->attempts < s->max) {
+			struct store_acm_cert *c = &s->list[s->next++];
+			if (strcmp(s->account, c->account_id) != 0) {
+				snprintf(s->account, sizeof(s->account), "%s", c->account_id);
+				s->window = acm_renewal_window(s->fe, s->account);
+			}
+			if (c->not_after - s->window > clock_now())
+				continue;	/* not in its account's window yet */
+			snprintf(id, idlen, "%s", c->id);
+			s->attempts++;
+			s->inflight++;
+			return 1;
+		}
+		if (s->inflight > 0) {
+			pthread_cond_wait(&s->idle, &s->mu);
+			continue;
+		}
+		/* the batch is finished: another, unless it was the last */
+		if (s->fetched && (s->progress == 0 || s->n < SWEEP_BATCH || s->attempts >= s->max)) {
+			s->done = 1;
+			break;
+		}
+		store_acm_cert_list_free(s->list, s->n);
+		s->list = NULL;
+		s->n = s->next = s->progress = 0;
+		s->fetched = 1;
+		now = clock_now();
+		r = store_acm_cert_list_due(s->fe->store, now, (int64_t)ACM_WINDOW_MAX_DAYS * 86400,
+		    SWEEP_BATCH, &s->list, &s->n);
+		if (r != 0) {
+			s->err = r;
+			s->done = 1;
+			break;
+		}
+		if (s->n == 0)
+			s->done = 1;
+	}
+	pthread_cond_broadcast(&s->idle);
+	return 0;
+}
+
+/* Under s->mu: count the outcome r (reason) of one attempt. */
+static void
+sweep_count(struct sweep *s, const char *id, int r, int reason)
+{
+	if (r == 0) {
+		s->progress++;
+		if (reason == 0)
+			s->renewed++;
+		else
+			s->failed++;
+	} else if (r == PCA_ERR_UNAVAILABLE) {
+		s->progress++;	/* postponed: it left the due list */
+	} else if (r != PCA_ERR_STATE && r != PCA_ERR_INVALID && r != PCA_ERR_NOT_FOUND) {
+		log_error_fr(r, "renewal of certificate %s", id);
+	}
+	if (--s->inflight == 0)
+		pthread_cond_broadcast(&s->idle);
+}
+
+static void
+sweep_run(struct sweep *s, struct fe_worker *w)
+{
+	char id[64];
+	int r, reason;
+
+	pthread_mutex_lock(&s->mu);
+	while (sweep_take(s, id, sizeof(id))) {
+		pthread_mutex_unlock(&s->mu);
+		r = acm_renew_one(w, id, 0, &reason);
+		pthread_mutex_lock(&s->mu);
+		sweep_count(s, id, r, reason);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+struct sweep_thread {
+	struct sweep	*s;
+	struct fe_worker w;
+	pthread_t	 t;
+	int		 started;
+};
+
+static void *
+sweep_thread_main(void *arg)
+{
+	struct sweep_thread *t = arg;
+
+	sweep_run(t->s, &t->w);
+	return NULL;
+}
+
 int
 acm_renew_sweep(struct fe_worker *w, size_t max, int *renewed, int *failed)
 {
-	struct store_acm_cert *list = NULL;
-	char account[STORE_ACCOUNT_ID_LEN + 1] = "";
-	int64_t now, window = 0;
-	size_t n = 0, attempts = 0, progress;
-	int r, reason;
+	struct sweep s;
+	struct sweep_thread *extra = NULL;
+	size_t nextra = 0;
 
 	*renewed = *failed = 0;
-	do {
-		now = clock_now();
-		r = store_acm_cert_list_due(w->fe->store, now, (int64_t)ACM_WINDOW_MAX_DAYS * 86400,
-		    SWEEP_BATCH, &list, &n);
-		if (r != 0)
-			return r;
-		progress = 0;
-		for (size_t i = 0; i < n && attempts < max; i++) {
-			if (strcmp(account, list[i].account_id) != 0) {
-				snprintf(account, sizeof(account), "%s", list[i].account_id);
-				window = acm_renewal_window(w->fe, account);
-			}
-			if (list[i].not_after - window > now)
-				continue;	/* not in its account's window yet */
-			attempts++;
-			r = acm_renew_one(w, list[i].id, 0, &reason);
-			if (r == 0) {
-				progress++;
-				if (reason == 0)
-					(*renewed)++;
-				else
-					(*failed)++;
-			} else if (r == PCA_ERR_UNAVAILABLE) {
-				progress++;	/* postponed: it left the due list */
-			} else if (r != PCA_ERR_STATE && r != PCA_ERR_INVALID &&
-			    r != PCA_ERR_NOT_FOUND) {
-				log_error_fr(r, "renewal of certificate %s", list[i].id);
-			}
+	memset(&s, 0, sizeof(s));
+	s.fe = w->fe;
+	s.max = max;
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.idle, NULL);
+
+	/* the first batch decides whether more threads are worth starting */
+	pthread_mutex_lock(&s.mu);
+	s.fetched = 1;
+	s.err = store_acm_cert_list_due(w->fe->store, clock_now(),
+	    (int64_t)ACM_WINDOW_MAX_DAYS * 86400, SWEEP_BATCH, &s.list, &s.n);
+	if (s.err != 0 || s.n == 0)
+		s.done = 1;
+	pthread_mutex_unlock(&s.mu);
+
+	if (!s.done && w->fe->cfg.renew_workers > 1 && s.n > 1) {
+		nextra = (size_t)w->fe->cfg.renew_workers - 1;
+		if (nextra > s.n - 1)
+			nextra = s.n - 1;
+		if ((extra = calloc(nextra, sizeof(*extra))) == NULL)
+			nextra = 0;
+	}
+	for (size_t i = 0; i < nextra; i++) {
+		extra[i].s = &s;
+		if (fe_worker_init(&extra[i].w, w->fe) != 0)
+			continue;	/* fewer threads, same sweep */
+		if (pthread_create(&extra[i].t, NULL, sweep_thread_main, &extra[i]) != 0) {
+			fe_worker_clear(&extra[i].w);
+			continue;
 		}
-		store_acm_cert_list_free(list, n);
-		list = NULL;
-	} while (progress > 0 && n == SWEEP_BATCH && attempts < max);
-	if (*renewed + *failed > 0)
-		log_info("renewal sweep: %d renewed, %d failed", *renewed, *failed);
-	return 0;
+		extra[i].started = 1;
+	}
+	sweep_run(&s, w);
+	for (size_t i = 0; i < nextra; i++) {
+		if (!extra[i].started)
+			continue;
+		pthread_join(extra[i].t, NULL);
+		fe_worker_clear(&extra[i].w);
+	}
+	free(extra);
+	store_acm_cert_list_free(s.list, s.n);
+	pthread_cond_destroy(&s.idle);
+	pthread_mutex_destroy(&s.mu);
+	*renewed = s.renewed;
+	*failed = s.failed;
+	if (s.renewed + s.failed > 0)
+		log_info("renewal sweep: %d renewed, %d failed", s.renewed, s.failed);
+	return s.err;
 }

@@ -57,7 +57,10 @@ int acm_renew_one(struct fe_worker *w, const char *cert_id, int on_demand, int *
 /*
  * Renew what is due: every eligible certificate whose NotAfter is within
  * its account's window (DaysBeforeExpiry, default 60 days) and whose
- * back-off has passed, at most max attempts. Counts outcomes.
+ * back-off has passed, at most max attempts, on the frontend's
+ * renew-workers threads (w's and renew-workers - 1 more, each with its own
+ * signer connection; the claim in acm_renew_one() keeps them apart).
+ * Counts outcomes; returns 0 or the store's error.
  * XXX store_acm_cert_list_due() takes one window for all accounts and has
  * no cursor: certificates of accounts with a shorter window that are not
  * due yet sort before due ones; batches stop when one makes no progress.
