@@ -12,7 +12,8 @@
  *     IssueCertificate RootCACertificate/V1 on its own CSR -> GetCertificate
  *     -> ImportCertificateAuthorityCertificate) with the administrator's
  *     credentials, and a few leaf CSRs of the same key type made here;
- *  2. raw: while both daemons are idle, the token opened in this process
+ *  2. raw (bench_raw.c, shared with bench_renew): while both daemons are
+ *     idle, the token opened in this process
  *     (hsm_open on signer.conf's token-uri), one session per core, a
  *     temporary key with a fixed id, SHA-256 signatures of TBS-sized data
  *     from that many threads, then the key destroyed. SoftHSM2 2.6.1 fails
@@ -36,6 +37,8 @@
  * errors, 2 on bad usage.
  */
 #include "acm_pca.pb-c.h"
+#include "bench_common.h"
+#include "bench_raw.h"
 #include "clock.h"
 #include "creds.h"
 #include "err.h"
@@ -52,33 +55,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <sqlite3.h>
 
 #define BENCH_CLIENTS_DEFAULT	32
 #define BENCH_CLIENTS_MAX	1024
 #define BENCH_SECONDS_DEFAULT	10.0
 #define BENCH_WARMUP_DEFAULT	1.0
-#define BENCH_RAW_SECONDS	3.0
 #define BENCH_NCSR		4	/* distinct leaf CSRs per key type */
-#define BENCH_TBS_LEN		700	/* bytes signed per raw C_Sign */
 #define BENCH_TIMEOUT_MS	60000
 #define BENCH_ERR_CODES		8	/* distinct error codes kept per thread */
 #define BENCH_FILL_MAX_ERRORS	1000	/* a fill gives up after this many */
-#define BENCH_MIB		(1024.0 * 1024.0)
 
 #define API(x)		PCA__API__ACM_PCA__##x
-#define TMPL_ROOT	"arn:aws:acm-pca:::template/RootCACertificate/V1"
 #define TMPL_LEAF	"arn:aws:acm-pca:::template/EndEntityCertificate/V1"
 
 /* One key type: its API names, its token algorithm, its leaf keys. */
@@ -113,27 +107,9 @@ struct opts {
 	uint64_t	 fill;
 };
 
-/* What the instance's files say. */
-struct instance {
-	char		 endpoint[256];
-	char		 region[64];
-	char		 token_uri[1024];
-	char		 db_path[PATH_MAX];
-	char		 fe_pidfile[PATH_MAX];
-	char		 signer_pidfile[PATH_MAX];
-	struct creds	 cr;
-};
-
 /* Latency percentiles of one phase, in milliseconds. */
 struct lat {
 	double		 p50, p90, p99, max;
-};
-
-/* CPU seconds spent by each process, for per-certificate costs, and by
- * the whole machine (busy, of all cores), to tell others' load apart. */
-struct cpu {
-	double		 fe, signer, bench;
-	double		 machine;
 };
 
 /* The results for one key type. */
@@ -142,16 +118,12 @@ struct kt_result {
 	char		*ca_arn;
 	char		*csr[BENCH_NCSR];
 	size_t		 csr_len[BENCH_NCSR];
-	double		 raw_rate;	/* signatures/s, one thread per core */
-	double		 raw_rate1;	/* signatures/s, one thread */
-	double		 verify_us;	/* one local verification */
-	unsigned	 raw_threads;
-	double		 raw_others;	/* share of the cores others used meanwhile */
+	struct bench_raw raw;		/* the token's raw signing rate */
 	double		 rate;		/* issued/s end to end */
 	uint64_t	 issued, errors;
 	double		 elapsed;
 	struct lat	 lat;
-	struct cpu	 cpu;		/* per certificate, microseconds */
+	struct bench_cpu cpu;		/* per certificate, microseconds */
 	double		 busy;		/* share of all cores busy */
 	double		 others;	/* share of all cores used by other processes */
 };
@@ -168,326 +140,6 @@ die_usage(void)
 	exit(2);
 }
 
-static double
-secs_since(uint64_t t0)
-{
-	return (double)(clock_mono_ns() - t0) / 1e9;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* The value of "key value" in a configuration file, or -1. */
-static int
-conf_get(const char *path, const char *key, char *out, size_t outlen)
-{
-	FILE *f;
-	char line[2048];
-	size_t klen = strlen(key);
-	int r = -1;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
-			continue;
-		const char *v = line + klen + strspn(line + klen, " \t");
-		if (strlen(v) >= outlen)
-			break;
-		memcpy(out, v, strlen(v) + 1);
-		r = 0;
-		break;
-	}
-	fclose(f);
-	if (r != 0)
-		fprintf(stderr, "bench: %s: no usable \"%s\"\n", path, key);
-	return r;
-}
-
-static long
-pid_read(const char *pidfile)
-{
-	FILE *f;
-	long pid = -1;
-
-	if ((f = fopen(pidfile, "r")) == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = -1;
-	fclose(f);
-	return pid;
-}
-
-/* VmRSS and VmHWM of a process in kB; -1 when unknown. */
-static int
-proc_mem(long pid, long *rss_kb, long *hwm_kb)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	*rss_kb = *hwm_kb = -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			*rss_kb = strtol(line + 6, NULL, 10);
-		else if (strncmp(line, "VmHWM:", 6) == 0)
-			*hwm_kb = strtol(line + 6, NULL, 10);
-	}
-	fclose(f);
-	return *rss_kb >= 0 ? 0 : -1;
-}
-
-/* utime + stime of a process in seconds; -1 when unknown. */
-static double
-proc_cpu(long pid)
-{
-	char path[64], buf[2048], *p;
-	unsigned long ut, st;
-	FILE *f;
-	size_t n;
-
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* the command name may hold spaces: fields resume after its ')' */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double
-self_cpu(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		return 0;
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-/* Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
-static double
-machine_cpu(void)
-{
-	unsigned long long v[8] = { 0 };
-	FILE *f;
-	int n;
-
-	if ((f = fopen("/proc/stat", "r")) == NULL)
-		return -1;
-	/* cpu user nice system idle iowait irq softirq steal */
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-	    &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n != 8)
-		return -1;
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static void
-cpu_sample(const struct instance *in, struct cpu *c)
-{
-	c->fe = proc_cpu(pid_read(in->fe_pidfile));
-	c->signer = proc_cpu(pid_read(in->signer_pidfile));
-	c->bench = self_cpu();
-	c->machine = machine_cpu();
-}
-
-/* Issued certificates in the database (a read-only look; WAL lets it run
- * beside the frontend), or -1. */
-static long long
-db_cert_count(const char *path)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long n = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_busy_timeout(db, 5000);
-	/* 2 is STORE_CERT_ISSUED (frontend/store.h) */
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM certs WHERE status = 2", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
-		goto out;
-	n = sqlite3_column_int64(st, 0);
- out:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
-}
-
-/* ---- the instance ------------------------------------------------------ */
-
-static int
-instance_load(const char *home, struct instance *in)
-{
-	char path[PATH_MAX], listen[256], why[512];
-	int r;
-
-	memset(in, 0, sizeof(*in));
-	snprintf(path, sizeof(path), "%s/frontend.conf", home);
-	if (conf_get(path, "listen", listen, sizeof(listen)) != 0 ||
-	    conf_get(path, "region", in->region, sizeof(in->region)) != 0 ||
-	    conf_get(path, "database", in->db_path, sizeof(in->db_path)) != 0)
-		return -1;
-	/* the daemon binds 127.0.0.1 or a path; clients use the same URL */
-	snprintf(in->endpoint, sizeof(in->endpoint), "%s", listen);
-	snprintf(path, sizeof(path), "%s/signer.conf", home);
-	if (conf_get(path, "token-uri", in->token_uri, sizeof(in->token_uri)) != 0)
-		return -1;
-	snprintf(in->fe_pidfile, sizeof(in->fe_pidfile), "%s/run/frontend.pid", home);
-	snprintf(in->signer_pidfile, sizeof(in->signer_pidfile), "%s/run/signer.pid", home);
-
-	/* the administrator, resolved like the CLI; the token's SoftHSM2
-	 * configuration for hsm_open in this process */
-	snprintf(path, sizeof(path), "%s/credentials", home);
-	if (setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/softhsm2.conf", home);
-	if (setenv("SOFTHSM2_CONF", path, 1) != 0)
-		return -1;
-	unsetenv("AWS_ACCESS_KEY_ID");
-	unsetenv("AWS_SECRET_ACCESS_KEY");
-	if ((r = creds_resolve("admin", in->region, &in->cr, why, sizeof(why))) != 0) {
-		fprintf(stderr, "bench: credentials: %s (%s)\n", why, pca_err_str(r));
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- setup: a ROOT CA brought to ACTIVE, leaf CSRs ---------------------- */
-
-/* Call op; a RequestInProgressException is waited out. */
-static int
-call_ok(struct pca_client *c, const char *op, const ProtobufCMessage *in, ProtobufCMessage **out)
-{
-	struct pca_error err;
-	int i;
-
-	for (i = 0; i < 600; i++) {
-		if (pca_call(c, "acm-pca", op, in, out, &err) == 0)
-			return 0;
-		if (strcmp(err.code, "RequestInProgressException") != 0)
-			break;
-		sleep_ms(100);
-	}
-	fprintf(stderr, "bench: %s: %s: %s\n", op, err.code, err.message);
-	return -1;
-}
-
-static int
-root_ca_create(struct pca_client *c, const struct keytype *kt, char **arnp)
-{
-	Pca__Api__AcmPca__CreateCertificateAuthorityRequest creq =
-	    PCA__API__ACM_PCA__CREATE_CERTIFICATE_AUTHORITY_REQUEST__INIT;
-	Pca__Api__AcmPca__CertificateAuthorityConfiguration cfg =
-	    PCA__API__ACM_PCA__CERTIFICATE_AUTHORITY_CONFIGURATION__INIT;
-	Pca__Api__AcmPca__ASN1Subject subj = PCA__API__ACM_PCA__ASN1_SUBJECT__INIT;
-	Pca__Api__AcmPca__GetCertificateAuthorityCsrRequest csrreq =
-	    PCA__API__ACM_PCA__GET_CERTIFICATE_AUTHORITY_CSR_REQUEST__INIT;
-	Pca__Api__AcmPca__IssueCertificateRequest ireq =
-	    PCA__API__ACM_PCA__ISSUE_CERTIFICATE_REQUEST__INIT;
-	Pca__Api__AcmPca__Validity val = PCA__API__ACM_PCA__VALIDITY__INIT;
-	Pca__Api__AcmPca__GetCertificateRequest greq = PCA__API__ACM_PCA__GET_CERTIFICATE_REQUEST__INIT;
-	Pca__Api__AcmPca__ImportCertificateAuthorityCertificateRequest imp =
-	    PCA__API__ACM_PCA__IMPORT_CERTIFICATE_AUTHORITY_CERTIFICATE_REQUEST__INIT;
-	Pca__Api__AcmPca__CreateCertificateAuthorityResponse *cresp = NULL;
-	Pca__Api__AcmPca__GetCertificateAuthorityCsrResponse *csrresp = NULL;
-	Pca__Api__AcmPca__IssueCertificateResponse *iresp = NULL;
-	Pca__Api__AcmPca__GetCertificateResponse *gresp = NULL;
-	ProtobufCMessage *out = NULL;
-	char cn[128];
-	char *arn = NULL;
-	int rc = -1;
-
-	*arnp = NULL;
-	snprintf(cn, sizeof(cn), "hsmca bench root %s", kt->name);
-	subj.country = "US";
-	subj.organization = "hsmca bench";
-	subj.common_name = cn;
-	cfg.key_algorithm = kt->key_alg;
-	cfg.signing_algorithm = kt->sig_alg;
-	cfg.subject = &subj;
-	creq.certificate_authority_configuration = &cfg;
-	creq.certificate_authority_type = API(CERTIFICATE_AUTHORITY_TYPE__CertificateAuthorityType_ROOT);
-	if (call_ok(c, "CreateCertificateAuthority", &creq.base, &out) != 0)
-		goto out;
-	cresp = (void *)out;
-	if (cresp->certificate_authority_arn == NULL ||
-	    (arn = strdup(cresp->certificate_authority_arn)) == NULL)
-		goto out;
-
-	csrreq.certificate_authority_arn = arn;
-	if (call_ok(c, "GetCertificateAuthorityCsr", &csrreq.base, &out) != 0)
-		goto out;
-	csrresp = (void *)out;
-	if (csrresp->csr == NULL)
-		goto out;
-
-	ireq.certificate_authority_arn = arn;
-	ireq.csr.data = (uint8_t *)csrresp->csr;
-	ireq.csr.len = strlen(csrresp->csr);
-	ireq.signing_algorithm = kt->sig_alg;
-	ireq.template_arn = TMPL_ROOT;
-	val.value = 10;
-	val.type = API(VALIDITY_PERIOD_TYPE__ValidityPeriodType_YEARS);
-	ireq.validity = &val;
-	if (call_ok(c, "IssueCertificate", &ireq.base, &out) != 0)
-		goto out;
-	iresp = (void *)out;
-	if (iresp->certificate_arn == NULL)
-		goto out;
-
-	greq.certificate_authority_arn = arn;
-	greq.certificate_arn = iresp->certificate_arn;
-	if (call_ok(c, "GetCertificate", &greq.base, &out) != 0)
-		goto out;
-	gresp = (void *)out;
-	if (gresp->certificate == NULL)
-		goto out;
-
-	imp.certificate_authority_arn = arn;
-	imp.certificate.data = (uint8_t *)gresp->certificate;
-	imp.certificate.len = strlen(gresp->certificate);
-	if (call_ok(c, "ImportCertificateAuthorityCertificate", &imp.base, &out) != 0)
-		goto out;
-	protobuf_c_message_free_unpacked(out, NULL);
-	*arnp = arn;
-	arn = NULL;
-	rc = 0;
- out:
-	if (cresp != NULL)
-		protobuf_c_message_free_unpacked(&cresp->base, NULL);
-	if (csrresp != NULL)
-		protobuf_c_message_free_unpacked(&csrresp->base, NULL);
-	if (iresp != NULL)
-		protobuf_c_message_free_unpacked(&iresp->base, NULL);
-	if (gresp != NULL)
-		protobuf_c_message_free_unpacked(&gresp->base, NULL);
-	free(arn);
-	return rc;
-}
-
-/* A PEM CSR for a fresh leaf key of the CA's family (RSA 2048 or P-256),
- * with a CN and a DNS subjectAltName. */
 static int
 leaf_csr_make(const struct keytype *kt, unsigned i, char **pem, size_t *pem_len)
 {
@@ -538,186 +190,6 @@ leaf_csr_make(const struct keytype *kt, unsigned i, char **pem, size_t *pem_len)
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_REQ_free(req);
 	EVP_PKEY_free(key);
-	return rc;
-}
-
-/* ---- raw token signing -------------------------------------------------- */
-
-struct raw_thread {
-	pthread_t		 th;
-	struct hsm_session	*sess;
-	const struct hsm_key	*key;
-	const uint8_t		*data;
-	uint64_t		 deadline;
-	pthread_barrier_t	*start;
-	uint64_t		 n;
-	int			 r;
-};
-
-static void *
-raw_main(void *arg)
-{
-	struct raw_thread *t = arg;
-	uint8_t *sig;
-	size_t siglen;
-
-	pthread_barrier_wait(t->start);
-	while (clock_mono_ns() < t->deadline) {
-		if ((t->r = hsm_sign(t->sess, t->key, NID_sha256, t->data, BENCH_TBS_LEN,
-		    &sig, &siglen)) != 0)
-			break;
-		free(sig);
-		t->n++;
-	}
-	return NULL;
-}
-
-/* Signatures per second from nthreads threads over secs seconds, -1 on
- * failure; *others: the share of all cores other processes used meanwhile
- * (the daemons are idle, so anyone but us). */
-static double
-raw_run(struct raw_thread *ts, unsigned nthreads, double secs, double *others)
-{
-	pthread_barrier_t start;
-	double m0, s0, m1, s1, el;
-	uint64_t t0, total = 0;
-	unsigned i;
-	int failed = 0;
-
-	if (pthread_barrier_init(&start, NULL, nthreads + 1) != 0)
-		return -1;
-	for (i = 0; i < nthreads; i++) {
-		ts[i].start = &start;
-		ts[i].n = 0;
-		ts[i].r = 0;
-	}
-	/* the deadline is set just before the release; threads are waiting */
-	for (i = 0; i < nthreads; i++) {
-		if (pthread_create(&ts[i].th, NULL, raw_main, &ts[i]) != 0) {
-			/* a barrier short of threads never opens */
-			fprintf(stderr, "bench: pthread_create failed\n");
-			exit(1);
-		}
-	}
-	m0 = machine_cpu();
-	s0 = self_cpu();
-	t0 = clock_mono_ns();
-	for (i = 0; i < nthreads; i++)
-		ts[i].deadline = t0 + (uint64_t)(secs * 1e9);
-	pthread_barrier_wait(&start);
-	for (i = 0; i < nthreads; i++) {
-		pthread_join(ts[i].th, NULL);
-		total += ts[i].n;
-		if (ts[i].r != 0) {
-			fprintf(stderr, "bench: hsm_sign: %s\n", pca_err_str(ts[i].r));
-			failed = 1;
-		}
-	}
-	el = secs_since(t0);
-	m1 = machine_cpu();
-	s1 = self_cpu();
-	*others = m0 >= 0 && m1 - m0 > s1 - s0 ?
-	    ((m1 - m0) - (s1 - s0)) / (el * (double)sysconf(_SC_NPROCESSORS_ONLN)) : 0;
-	pthread_barrier_destroy(&start);
-	return failed ? -1 : (double)total / el;
-}
-
-/* Time one local verification of a signature by pub (what the signer does
- * after each C_Sign), in microseconds. */
-static double
-verify_cost(EVP_PKEY *pub, const uint8_t *data, const uint8_t *sig, size_t siglen)
-{
-	EVP_MD_CTX *md = NULL;
-	uint64_t t0 = clock_mono_ns();
-	unsigned n = 0;
-
-	while (secs_since(t0) < 0.25) {
-		if ((md = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) != 1 ||
-		    EVP_DigestVerify(md, sig, siglen, data, BENCH_TBS_LEN) != 1) {
-			EVP_MD_CTX_free(md);
-			return -1;
-		}
-		EVP_MD_CTX_free(md);
-		n++;
-	}
-	return secs_since(t0) * 1e6 / n;
-}
-
-/*
- * The raw rate of kt's key type on the token hsm: a temporary key with the
- * fixed id, ncores sessions and threads signing for secs seconds (then one
- * thread for half as long, to show how signing scales), the key destroyed.
- */
-static int
-raw_measure(struct hsm *hsm, const struct keytype *kt, unsigned ncores, double secs,
-    struct kt_result *res)
-{
-	struct raw_thread *ts = NULL;
-	const struct hsm_key *key = NULL;
-	uint8_t data[BENCH_TBS_LEN], *sig = NULL;
-	size_t siglen = 0;
-	double others1 = 0;
-	unsigned i, opened = 0;
-	uint64_t t0;
-	int r, rc = -1, have_key = 0;
-
-	if ((ts = calloc(ncores, sizeof(*ts))) == NULL)
-		return -1;
-	if (RAND_bytes(data, sizeof(data)) != 1)
-		goto out;
-	for (; opened < ncores; opened++) {
-		if ((r = hsm_session_open(hsm, &ts[opened].sess)) != 0) {
-			fprintf(stderr, "bench: hsm_session_open: %s\n", pca_err_str(r));
-			goto out;
-		}
-	}
-	/* a key left by an interrupted run goes first */
-	if (hsm_key_find(hsm, kt->raw_id) != NULL &&
-	    (r = hsm_key_destroy(ts[0].sess, kt->raw_id)) != 0) {
-		fprintf(stderr, "bench: old raw key: %s\n", pca_err_str(r));
-		goto out;
-	}
-	t0 = clock_mono_ns();
-	if ((r = hsm_key_generate(ts[0].sess, kt->raw_id, kt->hsm_alg, &key)) != 0) {
-		fprintf(stderr, "bench: hsm_key_generate %s: %s\n", kt->name, pca_err_str(r));
-		goto out;
-	}
-	have_key = 1;
-	fprintf(stderr, "bench: %s raw: temporary key generated in %.0f ms\n", kt->name,
-	    secs_since(t0) * 1e3);
-	/* one signature checked, and what checking costs */
-	if ((r = hsm_sign(ts[0].sess, key, NID_sha256, data, sizeof(data), &sig, &siglen)) != 0) {
-		fprintf(stderr, "bench: hsm_sign: %s\n", pca_err_str(r));
-		goto out;
-	}
-	if ((res->verify_us = verify_cost(hsm_key_public(key), data, sig, siglen)) < 0) {
-		fprintf(stderr, "bench: %s raw: the token's signature does not verify\n", kt->name);
-		goto out;
-	}
-	for (i = 0; i < ncores; i++) {
-		ts[i].key = key;
-		ts[i].data = data;
-	}
-	res->raw_threads = ncores;
-	if ((res->raw_rate = raw_run(ts, ncores, secs, &res->raw_others)) < 0 ||
-	    (res->raw_rate1 = raw_run(ts, 1, secs / 2, &others1)) < 0)
-		goto out;
-	if (others1 > res->raw_others)
-		res->raw_others = others1;
-	fprintf(stderr, "bench: %s raw: %.0f sign/s with %u threads, %.0f with 1; "
-	    "verify %.1f us; other processes used %.0f%% of the cores\n", kt->name,
-	    res->raw_rate, ncores, res->raw_rate1, res->verify_us, res->raw_others * 100);
-	rc = 0;
- out:
-	if (have_key && (r = hsm_key_destroy(ts[0].sess, kt->raw_id)) != 0) {
-		fprintf(stderr, "bench: could not destroy the raw key: %s\n", pca_err_str(r));
-		rc = -1;
-	}
-	for (i = 0; i < opened; i++)
-		hsm_session_close(ts[i].sess);
-	free(sig);
-	free(ts);
 	return rc;
 }
 
@@ -931,13 +403,13 @@ errors_print(const struct issue_thread *ts, unsigned n)
  * latencies, CPU per certificate) when res is not NULL.
  */
 static int
-issue_run(const struct instance *in, struct pca_client **clients, unsigned nclients,
+issue_run(const struct bench_instance *in, struct pca_client **clients, unsigned nclients,
     const struct keytype *kt, const struct kt_result *ca, double secs, uint64_t count,
     struct kt_result *res, int quiet)
 {
 	struct issue_phase ph;
 	struct issue_thread *ts = NULL;
-	struct cpu c0, c1;
+	struct bench_cpu c0, c1;
 	uint32_t *all = NULL;
 	uint64_t t0, t_end = 0, issued = 0, errors = 0;
 	size_t nall = 0;
@@ -966,7 +438,7 @@ issue_run(const struct instance *in, struct pca_client **clients, unsigned nclie
 			exit(1);	/* a barrier short of threads never opens */
 		}
 	}
-	cpu_sample(in, &c0);
+	bench_cpu_sample(in, &c0);
 	t0 = clock_mono_ns();
 	ph.deadline = secs > 0 ? t0 + (uint64_t)(secs * 1e9) : 0;
 	pthread_barrier_wait(&ph.start);
@@ -974,11 +446,11 @@ issue_run(const struct instance *in, struct pca_client **clients, unsigned nclie
 		/* a long fill says how far it got every 10 seconds */
 		unsigned ticks = 0;
 		while (atomic_load(&ph.running) > 0) {
-			sleep_ms(100);
+			bench_sleep_ms(100);
 			if (++ticks % 100 == 0)
 				fprintf(stderr, "bench: %llu/%llu issued after %.0f s\n",
 				    (unsigned long long)atomic_load(&ph.issued),
-				    (unsigned long long)count, secs_since(t0));
+				    (unsigned long long)count, bench_secs_since(t0));
 		}
 	}
 	for (i = 0; i < nclients; i++) {
@@ -991,7 +463,7 @@ issue_run(const struct instance *in, struct pca_client **clients, unsigned nclie
 		if (ts[i].nomem)
 			fprintf(stderr, "bench: out of memory for latencies\n");
 	}
-	cpu_sample(in, &c1);
+	bench_cpu_sample(in, &c1);
 	if (t_end <= t0)
 		t_end = clock_mono_ns();
 	if (!quiet && errors > 0)
@@ -1117,11 +589,11 @@ opts_parse(int argc, char **argv, struct opts *o)
 }
 
 static void
-mem_print(const struct instance *in, const char *when, long long certs)
+mem_print(const struct bench_instance *in, const char *when, long long certs)
 {
-	long rss, hwm, pid = pid_read(in->fe_pidfile);
+	long rss, hwm, pid = bench_pid_read(in->fe_pidfile);
 
-	if (pid <= 0 || proc_mem(pid, &rss, &hwm) != 0) {
+	if (pid <= 0 || bench_proc_mem(pid, &rss, &hwm) != 0) {
 		printf("frontend RSS %s: unknown (no process)\n", when);
 		return;
 	}
@@ -1133,7 +605,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct instance in;
+	struct bench_instance in;
 	struct kt_result res[NKEYTYPES];
 	struct pca_client *setup = NULL, **clients = NULL;
 	struct hsm *hsm = NULL;
@@ -1151,7 +623,7 @@ main(int argc, char **argv)
 	memset(res, 0, sizeof(res));
 	if ((ncores = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)) == 0)
 		ncores = 1;
-	if (instance_load(o.home, &in) != 0)
+	if (bench_instance_load(o.home, &in) != 0)
 		goto out;
 	if ((r = pca_client_open(in.endpoint, &in.cr, in.region, BENCH_TIMEOUT_MS, &setup)) != 0) {
 		fprintf(stderr, "bench: connect %s: %s\n", in.endpoint, pca_err_str(r));
@@ -1163,10 +635,11 @@ main(int argc, char **argv)
 		if (!(o.keys & (1u << i)))
 			continue;
 		t0 = clock_mono_ns();
-		if (root_ca_create(setup, &keytypes[i], &res[i].ca_arn) != 0)
+		if (bench_root_ca_create(setup, keytypes[i].name, keytypes[i].key_alg,
+		    keytypes[i].sig_alg, &res[i].ca_arn) != 0)
 			goto out;
 		fprintf(stderr, "bench: %s root CA ACTIVE in %.2f s: %s\n", keytypes[i].name,
-		    secs_since(t0), res[i].ca_arn);
+		    bench_secs_since(t0), res[i].ca_arn);
 		for (j = 0; j < BENCH_NCSR; j++)
 			if (leaf_csr_make(&keytypes[i], j, &res[i].csr[j], &res[i].csr_len[j]) != 0)
 				goto out;
@@ -1175,14 +648,14 @@ main(int argc, char **argv)
 
 	/* 2. raw signing: the daemons are idle now (every setup call has
 	 * answered); this process starts on the token only now */
-	sleep_ms(200);
+	bench_sleep_ms(200);
 	if ((r = hsm_open(in.token_uri, &hsm)) != 0) {
 		fprintf(stderr, "bench: hsm_open: %s\n", pca_err_str(r));
 		goto out;
 	}
 	for (i = 0; i < NKEYTYPES; i++)
-		if (res[i].ran && raw_measure(hsm, &keytypes[i], ncores, o.raw_seconds,
-		    &res[i]) != 0)
+		if (res[i].ran && bench_raw_measure(hsm, keytypes[i].name,
+		    keytypes[i].hsm_alg, keytypes[i].raw_id, ncores, o.raw_seconds, &res[i].raw) != 0)
 			goto out;
 	hsm_close(hsm);
 	hsm = NULL;
@@ -1197,7 +670,7 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	mem_print(&in, "before", db_cert_count(in.db_path));
+	mem_print(&in, "before", bench_db_cert_count(in.db_path));
 
 	/* 3. fill: on the EC CA when there is one (the fastest to sign) */
 	if (o.fill > 0) {
@@ -1211,11 +684,11 @@ main(int argc, char **argv)
 		    (unsigned long long)o.fill, fill_kt->name);
 		t0 = clock_mono_ns();
 		r = issue_run(&in, clients, o.clients, fill_kt, fill_ca, 0, o.fill, NULL, 0);
-		fill_secs = secs_since(t0);
+		fill_secs = bench_secs_since(t0);
 		printf("fill: %llu %s certificates in %.1f s (%.0f/s)%s\n",
 		    (unsigned long long)o.fill, fill_kt->name, fill_secs, (double)o.fill / fill_secs,
 		    r != 0 ? " - INCOMPLETE, too many errors" : "");
-		mem_print(&in, "after fill", db_cert_count(in.db_path));
+		mem_print(&in, "after fill", bench_db_cert_count(in.db_path));
 		if (r != 0)
 			goto out;
 	}
@@ -1242,9 +715,9 @@ main(int argc, char **argv)
 		    res[i].others * 100, res[i].others > 0.10 ?
 		    " - the machine is not idle: figures are low" : "");
 		printf("    raw token: %.0f sign/s with %u threads (%.0f with 1), other processes "
-		    "%.0f%%%s; verify-after-sign %.1f us\n", res[i].raw_rate, res[i].raw_threads,
-		    res[i].raw_rate1, res[i].raw_others * 100, res[i].raw_others > 0.10 ?
-		    " (not idle: low)" : "", res[i].verify_us);
+		    "%.0f%%%s; verify-after-sign %.1f us\n", res[i].raw.rate, res[i].raw.threads,
+		    res[i].raw.rate1, res[i].raw.others * 100, res[i].raw.others > 0.10 ?
+		    " (not idle: low)" : "", res[i].raw.verify_us);
 	}
 
 	/* the table */
@@ -1255,16 +728,16 @@ main(int argc, char **argv)
 			continue;
 		printf("%-14s %7u %9.0f %7.2f %7.2f %7.2f %8.2f %10.0f %6.2f %5s%.1f%s\n",
 		    keytypes[i].name, o.clients, res[i].rate, res[i].lat.p50, res[i].lat.p90,
-		    res[i].lat.p99, res[i].lat.max, res[i].raw_rate,
-		    res[i].raw_rate > 0 ? res[i].rate / res[i].raw_rate : 0, ">=",
+		    res[i].lat.p99, res[i].lat.max, res[i].raw.rate,
+		    res[i].raw.rate > 0 ? res[i].rate / res[i].raw.rate : 0, ">=",
 		    keytypes[i].target,
-		    res[i].raw_rate > 0 && res[i].rate / res[i].raw_rate >= keytypes[i].target ?
+		    res[i].raw.rate > 0 && res[i].rate / res[i].raw.rate >= keytypes[i].target ?
 		    "" : " (below)");
 	}
 	if (o.fill > 0)
 		printf("fill: %llu certificates in %.1f s (%.0f/s)\n", (unsigned long long)o.fill,
 		    fill_secs, (double)o.fill / fill_secs);
-	mem_print(&in, "after", db_cert_count(in.db_path));
+	mem_print(&in, "after", bench_db_cert_count(in.db_path));
 	rc = 0;
  out:
 	if (hsm != NULL)
