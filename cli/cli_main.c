@@ -14,12 +14,20 @@
  * and exit with 254 (a service error), 252 (bad parameters) or 255 (other).
  * The endpoint is --endpoint-url or HSMCA_ENDPOINT; credentials and region
  * are found as the AWS CLI finds them (creds.h).
+ *
+ * One option is not the AWS CLI's: `acm-pca create-certificate-authority
+ * --authorize-acm-renewals` also calls hsmca SetAcmRenewalAuthorization on
+ * the new CA, the console's "Authorize ACM access to renew certificates
+ * requested by this account". When that second call fails the CA exists
+ * all the same: its ARN is printed before the error.
  */
 #include "api_catalog.h"
 #include "cli_args.h"
 #include "codec_json.h"
 #include "creds.h"
+#include "hsmca.pb-c.h"
 #include "libpca.h"
+#include "acm_pca.pb-c.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +105,45 @@ take_globals(int *argc, char **argv, struct globals *g)
 	return 0;
 }
 
+/* Remove `flag` from the operation's parameters: 1 if it was there. */
+static int
+take_flag(int *argc, char **argv, int from, const char *flag)
+{
+	int found = 0, out = from;
+
+	for (int i = from; i < *argc; i++) {
+		if (strcmp(argv[i], flag) == 0) {
+			found = 1;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return found;
+}
+
+/* The follow-up of --authorize-acm-renewals on the CA just created. */
+static int
+authorize_acm_renewals(struct pca_client *client, const ProtobufCMessage *created)
+{
+	const Pca__Api__AcmPca__CreateCertificateAuthorityResponse *c = (const void *)created;
+	Pca__Api__Hsmca__SetAcmRenewalAuthorizationRequest req =
+	    PCA__API__HSMCA__SET_ACM_RENEWAL_AUTHORIZATION_REQUEST__INIT;
+	ProtobufCMessage *out = NULL;
+	struct pca_error perr;
+
+	req.certificate_authority_arn = c->certificate_authority_arn;
+	req.authorized = 1;
+	if (pca_call(client, "hsmca", "SetAcmRenewalAuthorization", &req.base, &out, &perr) != 0) {
+		fprintf(stderr, "\nAn error occurred (%s) when calling the SetAcmRenewalAuthorization "
+		    "operation: %s\n", perr.code, perr.message);
+		return -1;
+	}
+	protobuf_c_message_free_unpacked(out, NULL);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -109,7 +156,7 @@ main(int argc, char **argv)
 	ProtobufCMessage *in = NULL, *out = NULL;
 	json_t *jin = NULL, *jout = NULL;
 	char err[1024];
-	int rc = EXIT_OTHER, r;
+	int rc = EXIT_OTHER, r, authorize_acm = 0;
 
 	memset(&cr, 0, sizeof(cr));
 	if (take_globals(&argc, argv, &g) != 0) {
@@ -142,6 +189,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "pca: only --output json is supported\n");
 		return EXIT_PARAMS;
 	}
+	if (strcmp(op->service->name, "acm-pca") == 0 &&
+	    strcmp(op->name, "CreateCertificateAuthority") == 0)
+		authorize_acm = take_flag(&argc, argv, 3, "--authorize-acm-renewals");
 	if (cli_args_parse(op->input, argc - 3, argv + 3, &jin, err, sizeof(err)) != 0) {
 		fprintf(stderr, "\n%s\n", err);
 		return EXIT_PARAMS;
@@ -176,6 +226,8 @@ main(int argc, char **argv)
 	}
 	cli_print_json(stdout, jout);
 	rc = 0;
+	if (authorize_acm && authorize_acm_renewals(client, out) != 0)
+		rc = EXIT_SERVICE;
  out:
 	json_decref(jin);
 	json_decref(jout);

@@ -48,6 +48,7 @@ const struct api_op api_ops[] = {
 	{ &api_services[1], "VerifyAuditLog", "verify-audit-log", &pca__api__hsmca__empty__descriptor, &pca__api__hsmca__verify_audit_log_response__descriptor },
 	{ &api_services[1], "ListAuditRecords", "list-audit-records", &pca__api__hsmca__list_audit_records_request__descriptor, &pca__api__hsmca__list_audit_records_response__descriptor },
 	{ &api_services[1], "ListRenewalEvents", "list-renewal-events", &pca__api__hsmca__list_renewal_events_request__descriptor, &pca__api__hsmca__list_renewal_events_response__descriptor },
+	{ &api_services[1], "SetAcmRenewalAuthorization", "set-acm-renewal-authorization", &pca__api__hsmca__set_acm_renewal_authorization_request__descriptor, &pca__api__hsmca__set_acm_renewal_authorization_response__descriptor },
 	{ &api_services[2], "AddTagsToCertificate", "add-tags-to-certificate", &pca__api__acm__add_tags_to_certificate_request__descriptor, &pca__api__acm__empty__descriptor },
 	{ &api_services[2], "DeleteCertificate", "delete-certificate", &pca__api__acm__delete_certificate_request__descriptor, &pca__api__acm__empty__descriptor },
 	{ &api_services[2], "DescribeCertificate", "describe-certificate", &pca__api__acm__describe_certificate_request__descriptor, &pca__api__acm__describe_certificate_response__descriptor },

@@ -64,6 +64,35 @@ static const struct cfg_key frontend_cfg_keys[] = {
 };
 #define NKEYS (sizeof(frontend_cfg_keys) / sizeof(frontend_cfg_keys[0]))
 
+/*
+ * A test clock moved before a restart stays moved: a test that stops the
+ * daemons in the middle of time-driven work finds the same time after.
+ */
+static int
+restore_test_clock(struct frontend *fe)
+{
+	char *v = NULL, *end;
+	long long off;
+	int r;
+
+	if ((r = store_setting_get(fe->store, TEST_CLOCK_SETTING, &v)) == PCA_ERR_NOT_FOUND)
+		return 0;
+	if (r != 0) {
+		log_error_fr(r, "read the test clock's offset");
+		return r;
+	}
+	off = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || off < 0) {
+		log_error("setting %s is not an offset: %s", TEST_CLOCK_SETTING, v);
+		free(v);
+		return PCA_ERR_INVALID;
+	}
+	free(v);
+	if ((r = clock_advance(off)) == 0 && off > 0)
+		log_warn("TEST CLOCK: %lld s ahead, as it was left", off);
+	return r;
+}
+
 static void
 usage(void)
 {
@@ -210,6 +239,8 @@ main(int argc, char **argv)
 	}
 	fe.started_at = clock_real();
 	if ((r = load_admin_account(&fe)) != 0)
+		goto out;
+	if (fe.cfg.test_clock && (r = restore_test_clock(&fe)) != 0)
 		goto out;
 	if ((r = nonce_cache_new(NONCE_CACHE_MAX, &fe.nonces)) != 0 ||
 	    (r = cred_cache_new(CRED_CACHE_SLOTS, &fe.creds)) != 0 ||

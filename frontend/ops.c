@@ -73,6 +73,9 @@ struct op_entry acmpca_op_table[] = {
 	  hsmca_list_audit_records, NULL, NULL },
 	{ "hsmca", "ListRenewalEvents", "hsmca:ListRenewalEvents", NULL, 0,
 	  hsmca_list_renewal_events, NULL, NULL },
+	/* acm-pca's own permission operations, run for the caller (acm_authorize.c) */
+	{ "hsmca", "SetAcmRenewalAuthorization", "hsmca:SetAcmRenewalAuthorization", NULL,
+	  OP_NO_AUTHZ, hsmca_set_acm_renewal_authorization, NULL, NULL },
 	{ 0 },
 };
 

@@ -78,6 +78,7 @@ op_handler_fn acmpca_create_certificate_authority, acmpca_describe_certificate_a
     acmpca_delete_permission, acmpca_list_permissions, acmpca_put_policy, acmpca_get_policy,
     acmpca_delete_policy;
 op_handler_fn hsmca_advance_clock, hsmca_run_scheduler, hsmca_get_status,
-    hsmca_verify_audit_log, hsmca_list_audit_records, hsmca_list_renewal_events;
+    hsmca_verify_audit_log, hsmca_list_audit_records, hsmca_list_renewal_events,
+    hsmca_set_acm_renewal_authorization;
 
 #endif

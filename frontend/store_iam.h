@@ -43,8 +43,10 @@ uint64_t store_authz_generation(struct store *st);
 
 /* ---- settings: small named values of the service ------------------------- */
 
-/* "admin_account": the administrator's account id (admin-init). Put
+/* "admin_account": the administrator's account id (admin-init);
+ * TEST_CLOCK_SETTING: how far a test clock was moved, in seconds. Put
  * creates or replaces; the key must not be empty. */
+#define TEST_CLOCK_SETTING	"test_clock_offset"
 int store_setting_put(struct store *st, const char *key, const char *value) PCA_MUST_CHECK;
 /* *value malloc'd; PCA_ERR_NOT_FOUND when unset. */
 int store_setting_get(struct store *st, const char *key, char **value) PCA_MUST_CHECK;

@@ -92,9 +92,12 @@ acmpca_create_permission(struct op_ctx *ctx, const ProtobufCMessage *in_,
 		}
 		p.actions |= perm_actions[j].bit;
 	}
-	if (ca.status != CA_STATUS(ACTIVE)) {
+	/* while it is set up too, as the console grants it at creation */
+	if (ca.status != CA_STATUS(ACTIVE) && ca.status != CA_STATUS(PENDING_CERTIFICATE) &&
+	    ca.status != CA_STATUS(CREATING)) {
 		rc = op_fail(ctx, EXC_INVALID_STATE, "The certificate authority is in the %s state; "
-		    "permissions can be created only while it is ACTIVE.", ca_status_name(ca.status));
+		    "permissions can be created only while it is being set up or ACTIVE.",
+		    ca_status_name(ca.status));
 		goto out;
 	}
 	memcpy(p.ca_id, ca.id, sizeof(p.ca_id));

@@ -52,6 +52,8 @@ hsmca_advance_clock(struct op_ctx *ctx, const ProtobufCMessage *in_, ProtobufCMe
 	const Pca__Api__Hsmca__AdvanceClockRequest *in = (const void *)in_;
 	Pca__Api__Hsmca__AdvanceClockResponse *out;
 	int64_t secs = 0;
+	char off[24];
+	int r;
 
 	if (in->has_days)
 		secs += in->days * 86400;
@@ -62,6 +64,11 @@ hsmca_advance_clock(struct op_ctx *ctx, const ProtobufCMessage *in_, ProtobufCMe
 	if (clock_advance(secs) != 0)
 		return op_fail(ctx, EXC_INVALID_STATE, "The service clock is not a test clock.");
 	log_info("service clock moved forward %lld s by %s", (long long)secs, ctx->caller->arn);
+	/* kept for a restart (main.c); moves racing each other store the later
+	 * offset last or nearly so, a test clock's tolerance */
+	snprintf(off, sizeof(off), "%lld", (long long)clock_offset());
+	if ((r = store_setting_put(ctx->fe->store, TEST_CLOCK_SETTING, off)) != 0)
+		log_warn_fr(r, "the test clock's offset is not kept for a restart");
 	if ((out = (void *)msg_new(&pca__api__hsmca__advance_clock_response__descriptor)) == NULL)
 		return op_fail(ctx, EXC_INTERNAL, "out of memory");
 	out->has_now = out->has_offset_seconds = 1;

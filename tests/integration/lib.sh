@@ -89,13 +89,14 @@ session_file() {
 	chmod 600 "$1"
 }
 
-# make_root_ca NAME: an ACTIVE root CA of the caller's account; prints its ARN
+# make_root_ca NAME [OPTION...]: an ACTIVE root CA of the caller's account
+# (OPTIONs go to create-certificate-authority); prints its ARN
 make_root_ca() {
 	local arn csr cert
 	printf '{"KeyAlgorithm":"EC_prime256v1","SigningAlgorithm":"SHA256WITHECDSA","Subject":{"CommonName":"%s"}}' \
 		"$1" >"$1.json"
 	arn=$(pca acm-pca create-certificate-authority --certificate-authority-type ROOT \
-		--certificate-authority-configuration "file://$1.json" | jq -r .CertificateAuthorityArn) || return 1
+		--certificate-authority-configuration "file://$1.json" "${@:2}" | jq -r .CertificateAuthorityArn) || return 1
 	pca acm-pca get-certificate-authority-csr --certificate-authority-arn "$arn" | jq -r .Csr >"$1.csr"
 	cert=$(pca acm-pca issue-certificate --certificate-authority-arn "$arn" --csr "fileb://$1.csr" \
 		--signing-algorithm SHA256WITHECDSA --validity Value=5,Type=YEARS \
