@@ -95,7 +95,7 @@ sbuf_add(char *buf, size_t len, size_t *off, const char *fmt, ...)
  * message: cut on a UTF-8 boundary, control characters replaced, "..."
  * when cut. Messages end up in logs; they must stay one printable line.
  */
-static void
+void
 codec_show(char *dst, size_t dstlen, const char *s, size_t n)
 {
 	size_t i, o = 0, lim = n > CODEC_SHOW_MAX ? CODEC_SHOW_MAX : n;
@@ -329,7 +329,7 @@ codec_field_by_json_name(const ProtobufCMessageDescriptor *d, const char *key,
 
 /* ---- field layout ------------------------------------------------------- */
 
-static size_t
+size_t
 codec_elem_size(const ProtobufCFieldDescriptor *f)
 {
 	switch (f->type) {
@@ -373,7 +373,7 @@ codec_has_flag(const ProtobufCFieldDescriptor *f)
 	    (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) == 0;
 }
 
-static int
+int
 codec_field_present(const ProtobufCFieldDescriptor *f, const ProtobufCMessage *m)
 {
 	const char *base = (const char *)m;

@@ -100,6 +100,16 @@ const char *codec_enum_wire_name(const ProtobufCEnumDescriptor *e,
 const ProtobufCEnumValue *codec_enum_from_wire(const ProtobufCEnumDescriptor *e,
     const char *s);
 
+/* Field layout, shared with codec_query: the size of one value (one list
+ * item) of f, and whether a non-repeated f is set in m (has_ flag, or
+ * pointer for strings and messages; required scalars always are). */
+size_t codec_elem_size(const ProtobufCFieldDescriptor *f);
+int codec_field_present(const ProtobufCFieldDescriptor *f, const ProtobufCMessage *m);
+
+/* A client's value quoted in an error message: at most 64 bytes cut on a
+ * UTF-8 boundary, control characters as '?', "..." when cut. */
+void codec_show(char *dst, size_t dstlen, const char *s, size_t n);
+
 /* Format an epoch timestamp the way the AWS CLI prints it. */
 void codec_format_timestamp(double t, char *buf, size_t len);
 
