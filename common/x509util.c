@@ -958,27 +958,92 @@ der_to_pem(const char *label, const uint8_t *der, size_t len, char **pem)
 	return r;
 }
 
+/*
+ * One DER element at *p within end: its tag, class, whether constructed,
+ * and its contents [*c, *c + *clen); *p moves past it. 0, or -1 for
+ * anything but one definite-length element.
+ */
+static int
+der_next(const unsigned char **p, const unsigned char *end, int *tag, int *cls, int *cons,
+    const unsigned char **c, long *clen)
+{
+	const unsigned char *q = *p;
+	int f;
+
+	if (q >= end)
+		return -1;
+	f = ASN1_get_object(&q, clen, tag, cls, end - q);
+	if ((f & 0x80) || f == (V_ASN1_CONSTRUCTED | 1) || *clen > end - q)
+		return -1;	/* error, indefinite length, or past the end */
+	*cons = (f & V_ASN1_CONSTRUCTED) != 0;
+	*c = q;
+	*p = q + *clen;
+	return 0;
+}
+
+/*
+ * The shape of a signed X.509 structure, without decoding it (OpenSSL 3's
+ * d2i decodes the public key through a decoder context, which costs more
+ * than the rest of an issuance): SEQUENCE { SEQUENCE tbs, SEQUENCE
+ * algorithm, BIT STRING } filling der exactly, where tbs is a certificate's
+ * ([0] version or INTEGER serial first, at least six members) or a
+ * request's (INTEGER, SEQUENCE subject, SEQUENCE key, [0] attributes).
+ */
+static int
+der_signed_shape(const uint8_t *der, size_t len, int want_cert)
+{
+	const unsigned char *p = der, *end, *c, *tbs, *tend;
+	long clen, tlen;
+	int tag, cls, cons, n = 0, first_tag = -1, first_cls = -1, last_tag = -1, last_cls = -1;
+
+	if (len == 0 || len > LONG_MAX)
+		return 0;
+	end = der + len;
+	if (der_next(&p, end, &tag, &cls, &cons, &c, &clen) != 0 || p != end ||
+	    tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL || !cons)
+		return 0;
+	p = c;
+	end = c + clen;
+	if (der_next(&p, end, &tag, &cls, &cons, &tbs, &tlen) != 0 || tag != V_ASN1_SEQUENCE ||
+	    !cons || der_next(&p, end, &tag, &cls, &cons, &c, &clen) != 0 ||
+	    tag != V_ASN1_SEQUENCE || !cons ||
+	    der_next(&p, end, &tag, &cls, &cons, &c, &clen) != 0 || tag != V_ASN1_BIT_STRING ||
+	    cons || p != end)
+		return 0;
+	p = tbs;
+	tend = tbs + tlen;
+	while (p < tend) {
+		if (der_next(&p, tend, &tag, &cls, &cons, &c, &clen) != 0)
+			return 0;
+		if (n++ == 0) {
+			first_tag = tag;
+			first_cls = cls;
+		}
+		last_tag = tag;
+		last_cls = cls;
+	}
+	if (want_cert)
+		return n >= 6 && ((first_cls == V_ASN1_CONTEXT_SPECIFIC && first_tag == 0) ||
+		    (first_cls == V_ASN1_UNIVERSAL && first_tag == V_ASN1_INTEGER));
+	return n == 4 && first_cls == V_ASN1_UNIVERSAL && first_tag == V_ASN1_INTEGER &&
+	    last_cls == V_ASN1_CONTEXT_SPECIFIC && last_tag == 0;
+}
+
 int
 x509_cert_der_to_pem(const uint8_t *der, size_t len, char **pem)
 {
-	X509 *x;
-
 	*pem = NULL;
-	if ((x = cert_from_der(der, len)) == NULL)
+	if (!der_signed_shape(der, len, 1))
 		return PCA_ERR_MALFORMED;
-	X509_free(x);
 	return der_to_pem(PEM_STRING_X509, der, len, pem);
 }
 
 int
 x509_csr_der_to_pem(const uint8_t *der, size_t len, char **pem)
 {
-	X509_REQ *req;
-
 	*pem = NULL;
-	if ((req = csr_from_der(der, len)) == NULL)
+	if (!der_signed_shape(der, len, 0))
 		return PCA_ERR_MALFORMED;
-	X509_REQ_free(req);
 	return der_to_pem(PEM_STRING_X509_REQ, der, len, pem);
 }
 

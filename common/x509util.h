@@ -96,7 +96,9 @@ int x509_cert_parse(const uint8_t *data, size_t len, X509 **out) PCA_MUST_CHECK;
  * certificates and whitespace is PCA_ERR_MALFORMED. */
 int x509_chain_parse(const uint8_t *data, size_t len, STACK_OF(X509) **out) PCA_MUST_CHECK;
 
-/* PEM text (NUL-terminated, malloc'd) of a DER certificate / CSR. */
+/* PEM text (NUL-terminated, malloc'd) of a DER certificate / CSR: DER the
+ * service made or checked before, so only its outline is checked here (one
+ * signed structure of the right kind, nothing around it), not decoded. */
 int x509_cert_der_to_pem(const uint8_t *der, size_t len, char **pem) PCA_MUST_CHECK;
 int x509_csr_der_to_pem(const uint8_t *der, size_t len, char **pem) PCA_MUST_CHECK;
 int x509_cert_to_der(X509 *x, uint8_t **der, size_t *len) PCA_MUST_CHECK;
