@@ -90,7 +90,11 @@ enum api_exc {
 
 /* "InvalidStateException" etc. */
 const char *api_exc_name(enum api_exc e);
-/* HTTP status of the JSON 1.1 protocol (400 for modelled errors). */
+/* HTTP status of the JSON 1.1 protocol: 400 for modelled errors (no JSON
+ * model declares httpStatusCode), 500 InternalFailure, 503
+ * ServiceUnavailable, 429 ThrottlingException, 403 for a missing or wrong
+ * signature (the HTTP door answers 400 for a signature outside the time
+ * window, as AWS does). */
 int api_exc_http_status(enum api_exc e);
 /* Nonzero when a client should retry the same request later. */
 int api_exc_retryable(enum api_exc e);

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cred_cache.h"
 #include "envelope.h"
+#include "http_sigv4.h"
 #include "log.h"
 #include "log_limit.h"
 #include "nonce_cache.h"
@@ -31,6 +32,9 @@
 
 #define AUTH_TOKEN_INVALID	"The security token included in the request is invalid."
 #define AUTH_TOKEN_EXPIRED	"The security token included in the request is expired"
+#define AUTH_SIGNATURE_MISMATCH	"The request signature we calculated does not match the " \
+	"signature you provided. Check your AWS Secret Access Key and signing method. " \
+	"Consult the service documentation for details."
 
 void
 auth_caller_of(struct caller *c, const char *account_id, const char *user_name, const char *key_id)
@@ -96,36 +100,36 @@ fail(enum api_exc *exc, enum api_exc e, char *msg, size_t msglen, const char *te
 }
 
 /*
- * The signing key and owner of req's access key for its scope, from the
+ * The signing key and owner of a long-term access key for a scope, from the
  * cache or the store: 0; PCA_ERR_NOT_FOUND when the key does not exist or
- * is inactive; PCA_ERR_AUTH when no key can be derived for the request's
- * scope; another code when the store failed. *cached tells which.
+ * is inactive; PCA_ERR_AUTH when no key can be derived for the scope (no
+ * region); another code when the store failed. *cached tells which.
  */
 static int
-auth_signing_key(struct frontend *fe, const Pca__Api__Request *req, const char *date8,
-    const char *signing_name, uint64_t gen, uint8_t skey[SIGV4_KEY_LEN],
-    struct cred_owner *owner, int *cached)
+auth_signing_key(struct frontend *fe, const struct auth_scope *sc, uint64_t gen,
+    uint8_t skey[SIGV4_KEY_LEN], struct cred_owner *owner, int *cached)
 {
 	struct store_access_key key;
 	int r;
 
 	*cached = 0;
-	if (cred_cache_get(fe->creds, gen, req->access_key_id, date8, req->region,
-	    signing_name, skey, owner) == 0) {
+	if (sc->region != NULL && cred_cache_get(fe->creds, gen, sc->key_id, sc->date8,
+	    sc->region, sc->signing_name, skey, owner) == 0) {
 		*cached = 1;
 		return 0;
 	}
 	memset(owner, 0, sizeof(*owner));
-	if ((r = store_access_key_get(fe->store, req->access_key_id, &key)) != 0)
+	if ((r = store_access_key_get(fe->store, sc->key_id, &key)) != 0)
 		goto out;
 	if (!key.active) {
 		r = PCA_ERR_NOT_FOUND;
 		goto out;
 	}
-	if (envelope_signing_key(req, key.secret, signing_name, skey) != 0) {
-		r = PCA_ERR_AUTH;	/* no region: the envelope is malformed */
+	if (sc->region == NULL) {
+		r = PCA_ERR_AUTH;
 		goto out;
 	}
+	sigv4_signing_key(key.secret, sc->date8, sc->region, sc->signing_name, skey);
 	memcpy(owner->account_id, key.account_id, sizeof(owner->account_id));
 	owner->is_root = key.user_name == NULL;
 	if (key.user_name != NULL)
@@ -137,13 +141,13 @@ auth_signing_key(struct frontend *fe, const Pca__Api__Request *req, const char *
 }
 
 /*
- * The session of req's temporary access key: it exists, the request carries
- * its token, and it has not expired on the service clock. 0 with skey
- * derived from the session's secret (*no_key set instead when no key can be
- * derived for the request's scope) and *who filled; -1 with *exc and msg.
+ * The session of a temporary access key: it exists, the request carries its
+ * token, and it has not expired on the service clock. 0 with skey derived
+ * from the session's secret (*no_key set instead when no key can be derived
+ * for the scope) and *who filled; -1 with *exc and msg.
  */
 static int
-auth_session(struct frontend *fe, const Pca__Api__Request *req, const char *signing_name,
+auth_session(struct frontend *fe, const struct auth_scope *sc,
     uint8_t skey[SIGV4_KEY_LEN], int *no_key, struct caller *who, enum api_exc *exc,
     char *msg, size_t msglen)
 {
@@ -152,17 +156,17 @@ auth_session(struct frontend *fe, const Pca__Api__Request *req, const char *sign
 
 	*no_key = 0;
 	memset(&s, 0, sizeof(s));
-	r = store_session_get(fe->store, req->access_key_id, &s);
+	r = store_session_get(fe->store, sc->key_id, &s);
 	if (r == PCA_ERR_NOT_FOUND) {
 		rc = fail(exc, EXC_UNRECOGNIZED_CLIENT, msg, msglen, AUTH_TOKEN_INVALID);
 		goto out;
 	}
 	if (r != 0) {
-		log_error_fr(r, "store: session %.32s", req->access_key_id);
+		log_error_fr(r, "store: session %.32s", sc->key_id);
 		rc = fail(exc, EXC_INTERNAL, msg, msglen, "Internal error.");
 		goto out;
 	}
-	if (!token_equal(req->session_token, s.token)) {
+	if (!token_equal(sc->session_token, s.token)) {
 		rc = fail(exc, EXC_UNRECOGNIZED_CLIENT, msg, msglen, AUTH_TOKEN_INVALID);
 		goto out;
 	}
@@ -170,10 +174,12 @@ auth_session(struct frontend *fe, const Pca__Api__Request *req, const char *sign
 		rc = fail(exc, EXC_EXPIRED_TOKEN, msg, msglen, AUTH_TOKEN_EXPIRED);
 		goto out;
 	}
-	if (envelope_signing_key(req, s.secret, signing_name, skey) != 0)
-		*no_key = 1;		/* no region: the envelope is malformed */
+	if (sc->region != NULL)
+		sigv4_signing_key(s.secret, sc->date8, sc->region, sc->signing_name, skey);
+	else
+		*no_key = 1;		/* no region: the request is malformed */
 	auth_caller_of_session(who, s.account_id, s.role_name != NULL ? s.role_name : "",
-	    s.session_name != NULL ? s.session_name : "", req->access_key_id);
+	    s.session_name != NULL ? s.session_name : "", sc->key_id);
 	rc = 0;
  out:
 	store_session_clear(&s);		/* wipes the secret */
@@ -181,19 +187,65 @@ auth_session(struct frontend *fe, const Pca__Api__Request *req, const char *sign
 }
 
 int
+auth_key_lookup(struct frontend *fe, const struct auth_scope *sc, struct auth_key *k,
+    enum api_exc *exc, char *msg, size_t msglen)
+{
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	/* the generation first: what the store says after it is at least
+	 * that new (store.h) */
+	k->gen = store_credentials_generation(fe->store);
+	if ((k->session = is_session_key(sc->key_id))) {
+		if (auth_session(fe, sc, k->skey, &k->no_key, &k->who, exc, msg, msglen) != 0)
+			return -1;
+		return 0;
+	}
+	r = auth_signing_key(fe, sc, k->gen, k->skey, &k->owner, &k->cached);
+	if (r == PCA_ERR_NOT_FOUND)
+		return fail(exc, EXC_UNRECOGNIZED_CLIENT, msg, msglen, AUTH_TOKEN_INVALID);
+	if (r != 0 && r != PCA_ERR_AUTH)
+		return fail(exc, EXC_INTERNAL, msg, msglen, "Internal error.");
+	if (sc->session_token != NULL && sc->session_token[0] != '\0')
+		/* long-term keys carry no session token */
+		return fail(exc, EXC_UNRECOGNIZED_CLIENT, msg, msglen, AUTH_TOKEN_INVALID);
+	k->no_key = r == PCA_ERR_AUTH;
+	return 0;
+}
+
+void
+auth_key_accept(struct frontend *fe, const struct auth_scope *sc, const struct auth_key *k,
+    struct caller *caller)
+{
+	if (k->session) {
+		*caller = k->who;
+		return;
+	}
+	if (!k->cached)
+		cred_cache_put(fe->creds, k->gen, sc->key_id, sc->date8, sc->region,
+		    sc->signing_name, k->skey, &k->owner);
+	auth_caller_of(caller, k->owner.account_id, k->owner.is_root ? NULL : k->owner.user_name,
+	    sc->key_id);
+}
+
+void
+auth_key_clear(struct auth_key *k)
+{
+	wipe(k->skey, sizeof(k->skey));
+}
+
+int
 auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *caller,
     enum api_exc *exc, char *msg, size_t msglen)
 {
 	const struct api_service *svc;
-	struct cred_owner owner;
-	struct caller who;
-	uint8_t skey[SIGV4_KEY_LEN];
+	struct auth_scope sc;
+	struct auth_key k;
 	char why[512], date8[9];
 	int64_t ts, now = clock_real();
-	uint64_t gen;
-	int r, rc = -1, cached = 0, session, no_key;
+	int r, rc = -1;
 
-	memset(skey, 0, sizeof(skey));
+	memset(&k, 0, sizeof(k));
 	if ((svc = api_service_find(req->service)) == NULL)
 		return fail(exc, EXC_UNKNOWN_OPERATION, msg, msglen, "Unknown service.");
 	if (req->access_key_id[0] == '\0')
@@ -212,40 +264,18 @@ auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *ca
 	if (ts < fe->started_at)
 		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen,
 		    "The request was signed before the service started; sign it again.");
-	/* the generation first: what the store says after it is at least
-	 * that new (store.h) */
-	gen = store_credentials_generation(fe->store);
 	memcpy(date8, req->timestamp, 8);	/* the scope's date; parsed above */
 	date8[8] = '\0';
-	memset(&owner, 0, sizeof(owner));
-	if ((session = is_session_key(req->access_key_id))) {
-		if (auth_session(fe, req, svc->signing_name, skey, &no_key, &who, exc, msg,
-		    msglen) != 0)
-			goto out;
-		r = no_key ? PCA_ERR_AUTH : 0;
-	} else {
-		r = auth_signing_key(fe, req, date8, svc->signing_name, gen, skey, &owner,
-		    &cached);
-		if (r == PCA_ERR_NOT_FOUND) {
-			rc = fail(exc, EXC_UNRECOGNIZED_CLIENT, msg, msglen, AUTH_TOKEN_INVALID);
-			goto out;
-		}
-		if (r != 0 && r != PCA_ERR_AUTH) {
-			rc = fail(exc, EXC_INTERNAL, msg, msglen, "Internal error.");
-			goto out;
-		}
-		if (req->session_token != NULL && req->session_token[0] != '\0') {
-			/* long-term keys carry no session token */
-			rc = fail(exc, EXC_UNRECOGNIZED_CLIENT, msg, msglen, AUTH_TOKEN_INVALID);
-			goto out;
-		}
-	}
-	if (r == PCA_ERR_AUTH ||
-	    envelope_verify_key(req, skey, svc->signing_name, why, sizeof(why)) != 0) {
-		rc = fail(exc, EXC_INVALID_SIGNATURE, msg, msglen,
-		    "The request signature we calculated does not match the signature you "
-		    "provided. Check your AWS Secret Access Key and signing method. Consult "
-		    "the service documentation for details.");
+	sc.key_id = req->access_key_id;
+	sc.session_token = req->session_token;
+	sc.date8 = date8;
+	sc.region = req->region;
+	sc.signing_name = svc->signing_name;
+	if (auth_key_lookup(fe, &sc, &k, exc, msg, msglen) != 0)
+		goto out;
+	if (k.no_key ||
+	    envelope_verify_key(req, k.skey, svc->signing_name, why, sizeof(why)) != 0) {
+		rc = fail(exc, EXC_INVALID_SIGNATURE, msg, msglen, AUTH_SIGNATURE_MISMATCH);
 		goto out;
 	}
 	r = nonce_cache_check_and_add(fe->nonces, req->access_key_id, req->nonce, ts, now);
@@ -264,17 +294,135 @@ auth_native(struct frontend *fe, const Pca__Api__Request *req, struct caller *ca
 		rc = fail(exc, EXC_THROTTLING, msg, msglen, "Rate exceeded");
 		goto out;
 	}
-	if (session) {
-		*caller = who;
-	} else {
-		if (!cached)
-			cred_cache_put(fe->creds, gen, req->access_key_id, date8, req->region,
-			    svc->signing_name, skey, &owner);
-		auth_caller_of(caller, owner.account_id, owner.is_root ? NULL : owner.user_name,
-		    req->access_key_id);
-	}
+	auth_key_accept(fe, &sc, &k, caller);
 	rc = 0;
  out:
-	wipe(skey, sizeof(skey));
+	auth_key_clear(&k);
+	return rc;
+}
+
+/* 1 when the ';'-separated list names name. */
+static int
+signed_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p != NULL; p = strchr(p, ';') != NULL ? strchr(p, ';') + 1 :
+	    NULL)
+		if (strncmp(p, name, n) == 0 && (p[n] == ';' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * HTTP requests signed with SigV4. The checks run in AWS's order: the
+ * header parses, the scope is right, the time is in the window, the key is
+ * valid, the signature matches. AWS answers a missing or wrong signature
+ * with 403 and the other failures with 400.
+ */
+int
+auth_http(struct frontend *fe, const struct http_sigv4_request *rq,
+    const char *signing_name, struct caller *caller, enum api_exc *exc, int *http_status,
+    char *msg, size_t msglen)
+{
+	struct http_sigv4_auth a;
+	struct auth_scope sc;
+	struct auth_key k;
+	const char *hdr, *amzdate, *token, *content_sha;
+	char why[512], body_sha[65], sig[SIGV4_SIG_HEX_LEN + 1];
+	int64_t ts;
+	int r, rc = -1;
+
+	memset(&k, 0, sizeof(k));
+	*http_status = 400;
+	if ((hdr = http_sigv4_header(rq, "Authorization")) == NULL || hdr[0] == '\0') {
+		*http_status = 403;
+		return fail(exc, EXC_MISSING_AUTH, msg, msglen, "Missing Authentication Token");
+	}
+	if ((r = http_sigv4_parse_authorization(hdr, &a, why, sizeof(why))) != 0)
+		return fail(exc, EXC_INCOMPLETE_SIGNATURE, msg, msglen, why);
+	if ((amzdate = http_sigv4_header(rq, "X-Amz-Date")) == NULL)
+		return fail(exc, EXC_INCOMPLETE_SIGNATURE, msg, msglen,
+		    "Authorization header requires existence of either a 'X-Amz-Date' or "
+		    "a 'Date' header.");
+	if (sigv4_parse_amzdate(amzdate, &ts) != 0)
+		return fail(exc, EXC_INCOMPLETE_SIGNATURE, msg, msglen,
+		    "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".");
+	if (!signed_has(a.signed_headers, "host") || http_sigv4_header(rq, "Host") == NULL)
+		return fail(exc, EXC_INCOMPLETE_SIGNATURE, msg, msglen,
+		    "'Host' must be a 'SignedHeader' in the AWS Authorization.");
+	*http_status = 403;
+	if (strcmp(a.terminator, "aws4_request") != 0) {
+		snprintf(why, sizeof(why), "Credential should be scoped with a valid terminator: "
+		    "'aws4_request', not '%.64s'.", a.terminator);
+		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen, why);
+	}
+	if (strncmp(a.date8, amzdate, 8) != 0 || strlen(a.date8) != 8) {
+		snprintf(why, sizeof(why), "Date in Credential scope does not match "
+		    "YYYYMMDD from ISO-8601 version of date from HTTP: '%.64s' != '%.8s', "
+		    "from '%.16s'.", a.date8, amzdate, amzdate);
+		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen, why);
+	}
+	if (strcmp(a.region, fe->cfg.region) != 0) {
+		snprintf(why, sizeof(why), "Credential should be scoped to a valid region, "
+		    "not '%.64s'.", a.region);
+		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen, why);
+	}
+	if (strcmp(a.service, signing_name) != 0) {
+		snprintf(why, sizeof(why), "Credential should be scoped to correct service: "
+		    "'%s'.", signing_name);
+		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen, why);
+	}
+	/* the window on the real clock, never the test clock */
+	if (sigv4_check_window(ts, clock_real(), why, sizeof(why)) != 0) {
+		*http_status = 400;
+		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen, why);
+	}
+	sigv4_sha256_hex(rq->body, rq->body_len, body_sha);
+	if ((content_sha = http_sigv4_header(rq, "X-Amz-Content-SHA256")) != NULL &&
+	    strcmp(content_sha, body_sha) != 0) {
+		*http_status = 400;
+		return fail(exc, EXC_INVALID_SIGNATURE, msg, msglen,
+		    "The provided 'x-amz-content-sha256' header does not match what was "
+		    "computed.");
+	}
+	token = http_sigv4_header(rq, "X-Amz-Security-Token");
+	sc.key_id = a.key_id;
+	sc.session_token = token;
+	sc.date8 = a.date8;
+	sc.region = a.region;
+	sc.signing_name = signing_name;
+	*http_status = 400;
+	if (auth_key_lookup(fe, &sc, &k, exc, msg, msglen) != 0) {
+		if (*exc == EXC_INTERNAL)
+			*http_status = 500;
+		goto out;
+	}
+	*http_status = 403;
+	if (k.no_key)
+		goto mismatch;
+	r = http_sigv4_signature(rq, &a, amzdate, content_sha != NULL ? content_sha : body_sha,
+	    k.skey, sig, why, sizeof(why));
+	if (r == PCA_ERR_MALFORMED) {
+		*http_status = 400;
+		rc = fail(exc, EXC_INCOMPLETE_SIGNATURE, msg, msglen, why);
+		goto out;
+	}
+	if (r != 0) {
+		*http_status = 500;
+		rc = fail(exc, EXC_INTERNAL, msg, msglen, "Internal error.");
+		goto out;
+	}
+	if (!sigv4_sig_equal(sig, a.signature))
+		goto mismatch;
+	auth_key_accept(fe, &sc, &k, caller);
+	*http_status = 200;
+	rc = 0;
+	goto out;
+ mismatch:
+	rc = fail(exc, EXC_INVALID_SIGNATURE, msg, msglen, AUTH_SIGNATURE_MISMATCH);
+ out:
+	auth_key_clear(&k);
+	wipe(sig, sizeof(sig));
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include "arn.h"
 #include "auth.h"
 #include "codec_json.h"
+#include "door.h"
 #include "envelope.h"
 #include "log.h"
 #include "log_limit.h"
@@ -15,9 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Lines a second about failed requests and vanished clients: anyone who
- * reaches the socket can cause them (log_limit.h). */
-#define DOOR_FAIL_LINES_PER_SEC		20
+/* Lines a second about vanished clients: anyone who reaches the socket can
+ * cause them (log_limit.h); failed requests are door.c's. */
 #define DOOR_GONE_LINES_PER_SEC		5
 
 /* The door's threads and socket (set once by door_socket_start), and the
@@ -27,10 +27,8 @@ static struct {
 	pthread_t	*threads;
 	size_t		 nthreads;
 	struct frontend	*fe;
-	struct log_limit fail_lines;
 	struct log_limit gone_lines;
-} gl_door = { -1, NULL, 0, NULL, LOG_LIMIT_INIT(DOOR_FAIL_LINES_PER_SEC),
-    LOG_LIMIT_INIT(DOOR_GONE_LINES_PER_SEC) };
+} gl_door = { -1, NULL, 0, NULL, LOG_LIMIT_INIT(DOOR_GONE_LINES_PER_SEC) };
 
 static int
 answer(const char *request_id, enum api_exc exc, const char *msg, const ProtobufCMessage *out,
@@ -66,51 +64,6 @@ answer(const char *request_id, enum api_exc exc, const char *msg, const Protobuf
 	return 0;
 }
 
-/*
- * Clear every string and bytes field of m and its submessages before it is
- * freed: the inputs and outputs of some operations carry secrets (access
- * keys, session credentials, passphrases, private keys).
- */
-static void
-msg_wipe(ProtobufCMessage *m, int depth)
-{
-	const ProtobufCMessageDescriptor *d;
-
-	if (m == NULL || depth > 16)
-		return;
-	d = m->descriptor;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		char *base = (char *)m + f->offset;
-		size_t n = 1;
-
-		if (f->label == PROTOBUF_C_LABEL_REPEATED)
-			n = *(size_t *)((char *)m + f->quantifier_offset);
-		for (size_t j = 0; j < n; j++) {
-			void *slot = f->label == PROTOBUF_C_LABEL_REPEATED ?
-			    (char *)*(void **)base + j * (f->type == PROTOBUF_C_TYPE_BYTES ?
-			    sizeof(ProtobufCBinaryData) : sizeof(void *)) : (void *)base;
-
-			if (f->label == PROTOBUF_C_LABEL_REPEATED && *(void **)base == NULL)
-				break;
-			if (f->type == PROTOBUF_C_TYPE_STRING) {
-				char *str = *(char **)slot;
-
-				if (str != NULL && str != f->default_value)
-					wipe(str, strlen(str));
-			} else if (f->type == PROTOBUF_C_TYPE_BYTES) {
-				ProtobufCBinaryData *b = slot;
-
-				if (b->data != NULL && b->len > 0 && (f->default_value == NULL ||
-				    b->data != ((const ProtobufCBinaryData *)f->default_value)->data))
-					wipe(b->data, b->len);
-			} else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
-				msg_wipe(*(ProtobufCMessage **)slot, depth + 1);
-			}
-		}
-	}
-}
-
 int
 door_socket_handle(struct fe_worker *w, const uint8_t *in, size_t in_len,
     uint8_t **out, size_t *out_len, int *secret)
@@ -120,17 +73,10 @@ door_socket_handle(struct fe_worker *w, const uint8_t *in, size_t in_len,
 	struct op_ctx ctx;
 	struct caller caller;
 	struct codec_error cerr;
-	char rid[37] = "00000000-0000-0000-0000-000000000000", more[LOG_LIMIT_NOTE_LEN];
-	unsigned long dropped;
+	char rid[DOOR_REQUEST_ID_LEN + 1];
 	int r;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.fe = w->fe;
-	ctx.w = w;
-	ctx.caller = &caller;
-	if (uuid_generate(rid) != 0)
-		log_warn("no request id");
-	atomic_fetch_add(&w->fe->n_requests, 1);
+	door_request_begin(&ctx, w, &caller, rid);
 	if (in_len > API_MAX_MESSAGE) {
 		op_fail(&ctx, EXC_VALIDATION, "The request of %zu bytes exceeds the limit of "
 		    "%u bytes.", in_len, API_MAX_MESSAGE);
@@ -169,17 +115,12 @@ door_socket_handle(struct fe_worker *w, const uint8_t *in, size_t in_len,
 	if (dispatch_call(&ctx, input, &output) != 0)
 		goto done;
  done:
-	if (ctx.exc != EXC_NONE) {
-		atomic_fetch_add(&w->fe->n_errors, 1);
-		if (log_limit_allow(&gl_door.fail_lines, &dropped))
-			log_info("%s %.32s:%.64s -> %s: %s%s", rid,
-			    req != NULL ? req->service : "?", req != NULL ? req->operation : "?",
-			    api_exc_name(ctx.exc), ctx.msg, log_limit_note(dropped, more));
-	}
+	door_request_end(&ctx, rid, req != NULL ? req->service : NULL,
+	    req != NULL ? req->operation : NULL);
 	r = answer(rid, ctx.exc, ctx.msg, output, out, out_len);
 	if (ctx.op != NULL && (ctx.op->flags & OP_SECRETS)) {
-		msg_wipe(output, 0);
-		msg_wipe(input, 0);
+		door_msg_wipe(output);
+		door_msg_wipe(input);
 		if (req != NULL && req->payload.data != NULL)
 			wipe(req->payload.data, req->payload.len);
 		if (r == 0)

@@ -27,6 +27,8 @@ struct op_entry;
 
 struct frontend_config {
 	char			*listen;		/* native socket API endpoint */
+	char			*listen_http;		/* HTTP API "host:port"; NULL: none */
+	unsigned long long	 http_max_body;		/* bytes of an HTTP request body */
 	char			*signer;		/* pca-signer endpoint */
 	char			*database;		/* SQLite file */
 	char			*region;

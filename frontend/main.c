@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "cred_cache.h"
+#include "door_http.h"
 #include "door_socket.h"
 #include "frontend.h"
 #include "log.h"
@@ -46,6 +47,11 @@
 static const struct cfg_key frontend_cfg_keys[] = {
 	{ "listen",	       CFG_STR,  FE_CFG(listen),	    .required = 1,
 	  .help = "native socket API endpoint (tcp://host:port or ipc://path)" },
+	{ "listen-http",       CFG_STR,  FE_CFG(listen_http),
+	  .help = "AWS-compatible HTTP API (host:port); absent: no HTTP listener" },
+	{ "http-max-body",     CFG_UINT, FE_CFG(http_max_body),     .min = 1024,
+	  .max = 64ull * 1024 * 1024, .def = "1048576",
+	  .help = "largest HTTP request body in bytes (larger ones get 413)" },
 	{ "signer",	       CFG_STR,  FE_CFG(signer),	    .required = 1,
 	  .help = "pca-signer's endpoint" },
 	{ "database",	       CFG_PATH, FE_CFG(database),	    .required = 1 },
@@ -178,11 +184,12 @@ main(int argc, char **argv)
 	struct frontend fe;
 	const char *cfg_path = NULL, *env;
 	char err[512];
-	int c, check = 0, dump = 0, lvl, r, rc = 1, door = 0, sched = 0;
+	int c, check = 0, dump = 0, lvl, r, rc = 1, door = 0, http = 0, sched = 0;
 	sigset_t set;
 	pthread_t sig_th;
 
 	log_init("pca-frontend", LOG_INFO);
+	door_http_global_init();
 	memset(&fe, 0, sizeof(fe));
 	while ((c = getopt(argc, argv, "+c:tT")) != -1) {
 		switch (c) {
@@ -256,6 +263,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	door = 1;
+	if ((r = door_http_start(&fe)) != 0) {
+		log_error_fr(r, "listen-http %s", fe.cfg.listen_http);
+		wire_term();
+		goto out;
+	}
+	http = 1;
 	if ((r = sched_start(&fe)) != 0) {
 		log_error_fr(r, "scheduler");
 		wire_term();
@@ -271,6 +284,8 @@ main(int argc, char **argv)
 	pthread_join(sig_th, NULL);
 	rc = 0;
  out:
+	if (http)
+		door_http_stop();
 	if (door)
 		door_socket_stop();
 	if (sched)

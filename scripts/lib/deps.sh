@@ -7,12 +7,12 @@ HSMCA_PACKAGES=(
 	# build
 	gcc make cmake pkg-config
 	libssl-dev libp11-kit-dev libprotobuf-c-dev protobuf-c-compiler
-	libnanomsg-dev libsqlite3-dev libjansson-dev
+	libnanomsg-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev
 	# run: the token and its tools
 	p11-kit softhsm2 libsofthsm2 openssl
 	# tests: pkcs11-tool (opensc), jq (reading JSON output), sqlite3 (looking
-	# into the database), clang (fuzz targets)
-	opensc jq sqlite3 clang procps
+	# into the database), clang (fuzz targets), curl (raw HTTP API requests)
+	opensc jq sqlite3 clang procps curl
 )
 
 deps_missing() {

@@ -5,7 +5,8 @@
 #   instance_down               stop both daemons (the data stays)
 #
 # Variables: HSMCA_HOME (data directory), HSMCA_PORT (native API port; a
-# free one is chosen and kept otherwise), HSMCA_REGION (us-east-1),
+# free one is chosen and kept otherwise), HSMCA_HTTP_PORT (the AWS-compatible
+# HTTP API's port; chosen and kept the same way), HSMCA_REGION (us-east-1),
 # HSMCA_TEST_CLOCK=1 (a test clock the administrator can move),
 # HSMCA_SOFTHSM_MODULE (the PKCS#11 module).
 
@@ -76,7 +77,7 @@ instance_paths() {
 }
 
 instance_up() {
-	local build=$1 port token_uri i
+	local build=$1 port http_port token_uri i
 	instance_paths
 	chmod 0700 "$H"
 	mkdir -p "$H/tokens" "$H/log" "$H/run"
@@ -119,6 +120,13 @@ log-level info
 CONF
 	fi
 	port=$(sed -n 's|^listen tcp://127.0.0.1:\([0-9]*\)$|\1|p' "$H/frontend.conf")
+	# the HTTP API (aws CLI, SDKs); added to configurations written before it
+	if ! grep -q '^listen-http ' "$H/frontend.conf"; then
+		http_port=${HSMCA_HTTP_PORT:-$(_pick_port)} || { _log "no free port"; return 1; }
+		while [ "$http_port" = "$port" ]; do http_port=$(_pick_port); done
+		echo "listen-http 127.0.0.1:$http_port" >>"$H/frontend.conf"
+	fi
+	http_port=$(sed -n 's|^listen-http 127.0.0.1:\([0-9]*\)$|\1|p' "$H/frontend.conf")
 
 	_start pca-signer "$H/run/signer.pid" "$H/log/signer.log" \
 		"$build/signer/pca-signer" -c "$H/signer.conf"
@@ -140,6 +148,7 @@ CONF
 export PATH="$build/cli:\$PATH"
 export HSMCA_HOME="$H"
 export HSMCA_ENDPOINT="tcp://127.0.0.1:$port"
+export HSMCA_HTTP_ENDPOINT="http://127.0.0.1:$http_port"
 export AWS_SHARED_CREDENTIALS_FILE="$H/credentials"
 export AWS_PROFILE="$HSMCA_PROFILE"
 export AWS_DEFAULT_REGION="$(sed -n 's/^region //p' "$H/frontend.conf")"
