@@ -628,6 +628,10 @@ acm_failure_reason(struct frontend *fe, const char *ca_arn, enum api_exc e)
 
 	switch (e) {
 	case EXC_ACCESS_DENIED:
+		/* nobody's policy allows anything on a CA that is gone: say it
+		 * is gone, as the owner can act on that */
+		if (acm_ca_peek(fe, ca_arn, &is_ec, &ca_not_after) == PCA_ERR_NOT_FOUND)
+			return ACM_REASON(PCA_RESOURCE_NOT_FOUND);
 		return ACM_REASON(PCA_ACCESS_DENIED);
 	case EXC_INVALID_STATE:
 		return ACM_REASON(PCA_INVALID_STATE);

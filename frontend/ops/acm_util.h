@@ -159,7 +159,8 @@ int acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const c
     const char *const *names, size_t nnames, int list_permissions_first, char **cert_pem,
     char **chain_pem) PCA_MUST_CHECK;
 /* The FailureReason an acm-pca error becomes (API.md 4.4). InvalidArgs of
- * a CA that ends before the certificate would is PCA_INVALID_DURATION. */
+ * a CA that ends before the certificate would is PCA_INVALID_DURATION;
+ * AccessDenied on a CA that no longer exists is PCA_RESOURCE_NOT_FOUND. */
 int acm_failure_reason(struct frontend *fe, const char *ca_arn, enum api_exc e);
 /* Nonzero for errors worth retrying soon rather than recording (the
  * signer or the store was away). */

@@ -18,7 +18,14 @@ it_up
 cd "$WORK" || exit 1
 
 field() { jq -r "$2" <<<"$1"; }
-describe() { as "$2" pca acm describe-certificate --certificate-arn "$1" | jq -c .Certificate; }
+# describe ARN [CREDS]: DescribeCertificate's Certificate (the administrator's when no CREDS)
+describe() {
+	if [ -n "${2:-}" ]; then
+		as "$2" pca acm describe-certificate --certificate-arn "$1" | jq -c .Certificate
+	else
+		pca acm describe-certificate --certificate-arn "$1" | jq -c .Certificate
+	fi
+}
 serial_of_pem() {
 	openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/../&:/g; s/:$//'
 }
@@ -163,6 +170,23 @@ check "retried" test "$(counts)" = "0 2"
 ok "the first certificate's events" pca hsmca list-renewal-events --certificate-arn "$OKC"
 check "SUCCESS, then three failures" test \
 	"$(jq -r '[.Events[] | .RenewalStatus] | join(" ")' <<<"$OUT")" = "SUCCESS FAILED FAILED FAILED"
+
+# --- a CA deleted for good -------------------------------------------------------------
+CA_DEL=$(make_root_ca seed-del --authorize-acm-renewals)
+ok "a certificate from a third CA" pca acm request-certificate --domain-name del.example.com \
+	--key-algorithm EC_prime256v1 --certificate-authority-arn "$CA_DEL"
+DELC=$(jq -r .CertificateArn <<<"$OUT")
+ok "exported" pca acm export-certificate --certificate-arn "$DELC" --passphrase "$PASS"
+ok "the CA is disabled" pca acm-pca update-certificate-authority --certificate-authority-arn "$CA_DEL" \
+	--status DISABLED
+ok "and deleted with a 7-day restore window" pca acm-pca delete-certificate-authority \
+	--certificate-authority-arn "$CA_DEL" --permanent-deletion-time-in-days 7
+ok "the renewal time, past the restore window" bash -c \
+	'pca hsmca advance-clock --days 336 >/dev/null && pca hsmca run-scheduler'
+check "the CA was purged" test "$(jq -r '.PurgedCertificateAuthorities // 0' <<<"$OUT")" -ge 1
+check "its certificate: FAILED with PCA_RESOURCE_NOT_FOUND" test \
+	"$(field "$(describe "$DELC")" '.RenewalSummary.RenewalStatus + " " + .RenewalSummary.RenewalStatusReason')" = \
+	"FAILED PCA_RESOURCE_NOT_FOUND"
 
 # --- a crash in the middle of a sweep ----------------------------------------------
 # RSA keys, whose generation takes the frontend long enough to be caught
