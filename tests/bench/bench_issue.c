@@ -1,9 +1,10 @@
 /*
  * bench_issue.c - IssueCertificate throughput and latency through the
- * native socket API, set against the raw C_Sign rate of the same token.
+ * native socket API and the AWS-compatible HTTP API, set against the raw
+ * C_Sign rate of the same token.
  *
  *   bench_issue --home DIR [--clients N] [--seconds T] [--key K] [--fill N]
- *               [--warmup S] [--raw-seconds S]
+ *               [--warmup S] [--raw-seconds S] [--api native|http|both]
  *
  * DIR is a running instance (scripts/lib/instance.sh; scripts/bench makes a
  * fresh one). For each key type (RSA_2048, EC_prime256v1 or all):
@@ -25,12 +26,24 @@
  *  4. end to end: N client threads (one pca_client each) issue
  *     EndEntityCertificate/V1 certificates for T seconds after a warm-up;
  *     throughput, latency percentiles, errors by code, and the CPU each
- *     process spent per certificate (from /proc and getrusage).
+ *     process spent per certificate (from /proc and getrusage);
+ *  5. the same through the HTTP API (AWS JSON 1.1: POST / with X-Amz-Target
+ *     ACMPrivateCA.IssueCertificate, the CSR's PEM in base64): N client
+ *     threads, each holding ONE keep-alive connection (bench_http.c), every
+ *     request SigV4-signed for acm-pca with the administrator's key; the
+ *     same figures, then per key the HTTP rate, the native rate, and the
+ *     ratios http/native and http/raw.
+ *
+ * --api chooses the doors: native (step 4), http (step 5) or both; the
+ * default is both when the instance's env file (DIR/env) names
+ * HSMCA_HTTP_ENDPOINT, else native. Setup and --fill always go through the
+ * native API. Run native-only, the output is what it was before the HTTP API.
  *
  * The ratio end-to-end / raw is printed with its target (RSA_2048 >= 0.8,
  * EC_prime256v1 >= 0.3), never asserted. The benchmark shares the machine
  * with both daemons, so its clients do as little as they can: requests are
- * built once per thread, answers are only checked for an ARN.
+ * built once per thread (HTTP: the bodies once per phase, the signed head
+ * per request), answers are only checked for an ARN.
  *
  * Exit status: 0 when every phase ran (errors inside a phase are counted
  * and printed), 1 when setup failed or a fill gave up after too many
@@ -38,6 +51,7 @@
  */
 #include "acm_pca.pb-c.h"
 #include "bench_common.h"
+#include "bench_http.h"
 #include "bench_raw.h"
 #include "clock.h"
 #include "creds.h"
@@ -45,6 +59,8 @@
 #include "hsm.h"
 #include "libpca.h"
 #include "log.h"
+#include "sigv4.h"
+#include "x509util.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -57,6 +73,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -71,15 +88,23 @@
 #define BENCH_TIMEOUT_MS	60000
 #define BENCH_ERR_CODES		8	/* distinct error codes kept per thread */
 #define BENCH_FILL_MAX_ERRORS	1000	/* a fill gives up after this many */
+#define BENCH_VALIDITY_DAYS	30	/* of every leaf, on both APIs */
+
+/* --api: which doors the end-to-end phases go through */
+#define BENCH_API_NATIVE	0x1
+#define BENCH_API_HTTP		0x2
 
 #define API(x)		PCA__API__ACM_PCA__##x
 #define TMPL_LEAF	"arn:aws:acm-pca:::template/EndEntityCertificate/V1"
+#define HTTP_SIGNING_NAME	"acm-pca"
+#define HTTP_TARGET_ISSUE	"ACMPrivateCA.IssueCertificate"
 
 /* One key type: its API names, its token algorithm, its leaf keys. */
 struct keytype {
 	const char	*name;
 	int		 key_alg;	/* acm-pca KeyAlgorithm */
 	int		 sig_alg;	/* acm-pca SigningAlgorithm */
+	const char	*sig_alg_json;	/* the same, as the HTTP API spells it */
 	enum hsm_key_alg hsm_alg;
 	double		 target;	/* end-to-end / raw */
 	uint8_t		 raw_id[HSM_KEY_ID_LEN];	/* the temporary raw key */
@@ -87,11 +112,11 @@ struct keytype {
 
 static const struct keytype keytypes[] = {
 	{ "RSA_2048", API(KEY_ALGORITHM__KeyAlgorithm_RSA_2048),
-	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHRSA),
+	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHRSA), "SHA256WITHRSA",
 	  HSM_KEY_RSA_2048, 0.8,
 	  { 'h', 's', 'm', 'c', 'a', '-', 'b', 'e', 'n', 'c', 'h', '-', 'r', 'a', 'w', 1 } },
 	{ "EC_prime256v1", API(KEY_ALGORITHM__KeyAlgorithm_EC_prime256v1),
-	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHECDSA),
+	  API(SIGNING_ALGORITHM__SigningAlgorithm_SHA256WITHECDSA), "SHA256WITHECDSA",
 	  HSM_KEY_EC_P256, 0.3,
 	  { 'h', 's', 'm', 'c', 'a', '-', 'b', 'e', 'n', 'c', 'h', '-', 'r', 'a', 'w', 4 } },
 };
@@ -105,6 +130,7 @@ struct opts {
 	double		 raw_seconds;
 	unsigned	 keys;		/* bit i: keytypes[i] */
 	uint64_t	 fill;
+	unsigned	 api;		/* BENCH_API_*; 0: not chosen */
 };
 
 /* Latency percentiles of one phase, in milliseconds. */
@@ -112,7 +138,8 @@ struct lat {
 	double		 p50, p90, p99, max;
 };
 
-/* The results for one key type. */
+/* The results for one key type (for the HTTP API, only the end-to-end
+ * figures: rate to reconnects). */
 struct kt_result {
 	int		 ran;
 	char		*ca_arn;
@@ -126,6 +153,7 @@ struct kt_result {
 	struct bench_cpu cpu;		/* per certificate, microseconds */
 	double		 busy;		/* share of all cores busy */
 	double		 others;	/* share of all cores used by other processes */
+	unsigned	 reconnects;	/* HTTP: connections opened again */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -136,7 +164,7 @@ die_usage(void)
 	fprintf(stderr,
 	    "usage: bench_issue --home DIR [--clients N] [--seconds T]\n"
 	    "                   [--key RSA_2048|EC_prime256v1|all] [--fill N]\n"
-	    "                   [--warmup S] [--raw-seconds S]\n");
+	    "                   [--warmup S] [--raw-seconds S] [--api native|http|both]\n");
 	exit(2);
 }
 
@@ -205,7 +233,8 @@ struct err_count {
 struct issue_thread {
 	pthread_t		 th;
 	unsigned		 index;
-	struct pca_client	*client;
+	struct pca_client	*client;	/* the native API's, or */
+	struct bench_http	*http;		/* the HTTP API's connection */
 	struct issue_phase	*ph;
 	uint64_t		 issued;
 	uint64_t		 errors;
@@ -228,6 +257,10 @@ struct issue_phase {
 	atomic_uint		 running;	/* threads not finished */
 	int			 record;	/* keep latencies */
 	pthread_barrier_t	 start;
+	/* the HTTP API: one JSON body per CSR, and its SHA-256 */
+	char			*body[BENCH_NCSR];
+	size_t			 body_len[BENCH_NCSR];
+	char			 body_sha[BENCH_NCSR][65];
 };
 
 static void
@@ -268,6 +301,76 @@ ticket_take(atomic_int_fast64_t *t)
 	return 0;
 }
 
+/* One IssueCertificate through the native API: 0 issued, or -1 with e. */
+static int
+issue_native(struct issue_thread *t, const Pca__Api__AcmPca__IssueCertificateRequest *req,
+    struct pca_error *e)
+{
+	Pca__Api__AcmPca__IssueCertificateResponse *resp;
+	ProtobufCMessage *out;
+	int rc = 0;
+
+	if (pca_call(t->client, "acm-pca", "IssueCertificate", &req->base, &out, e) != 0)
+		return -1;
+	resp = (void *)out;
+	if (resp->certificate_arn == NULL || strstr(resp->certificate_arn,
+	    "/certificate/") == NULL) {
+		snprintf(e->code, sizeof(e->code), "NoCertificateArn");
+		snprintf(e->message, sizeof(e->message), "the answer has no certificate ARN");
+		rc = -1;
+	}
+	protobuf_c_message_free_unpacked(out, NULL);
+	return rc;
+}
+
+/* One IssueCertificate through the HTTP API with CSR i: 0 issued, or -1
+ * with e (the x-amzn-ErrorType, else the body's __type, else "HTTP <status>"). */
+static int
+issue_http(struct issue_thread *t, unsigned i, struct pca_error *e)
+{
+	const struct issue_phase *ph = t->ph;
+	struct bench_http_answer a;
+	json_t *j = NULL, *v;
+	int rc = -1;
+
+	if (bench_http_call(t->http, HTTP_SIGNING_NAME, HTTP_TARGET_ISSUE, ph->body[i],
+	    ph->body_len[i], ph->body_sha[i], &a) != 0) {
+		snprintf(e->code, sizeof(e->code), "%s", a.error_type);
+		snprintf(e->message, sizeof(e->message), "%s", a.body);
+		return -1;
+	}
+	j = json_loadb(a.body, a.body_len, 0, NULL);
+	if (a.status != 200) {
+		const char *type = a.error_type, *msg = NULL, *h;
+
+		if (json_is_object(j)) {
+			if (type[0] == '\0' && json_is_string(v = json_object_get(j, "__type")))
+				type = json_string_value(v);
+			if (json_is_string(v = json_object_get(j, "message")) ||
+			    json_is_string(v = json_object_get(j, "Message")))
+				msg = json_string_value(v);
+		}
+		if ((h = strrchr(type, '#')) != NULL)	/* "namespace#Name" */
+			type = h + 1;
+		if (type[0] != '\0')
+			snprintf(e->code, sizeof(e->code), "%s", type);
+		else
+			snprintf(e->code, sizeof(e->code), "HTTP %u", a.status);
+		snprintf(e->message, sizeof(e->message), "%s", msg != NULL ? msg : a.body);
+		goto out;
+	}
+	if (!json_is_object(j) || !json_is_string(v = json_object_get(j, "CertificateArn")) ||
+	    strstr(json_string_value(v), "/certificate/") == NULL) {
+		snprintf(e->code, sizeof(e->code), "NoCertificateArn");
+		snprintf(e->message, sizeof(e->message), "the answer has no certificate ARN");
+		goto out;
+	}
+	rc = 0;
+ out:
+	json_decref(j);
+	return rc;
+}
+
 static void *
 issue_main(void *arg)
 {
@@ -275,16 +378,15 @@ issue_main(void *arg)
 	struct issue_phase *ph = t->ph;
 	Pca__Api__AcmPca__IssueCertificateRequest req = PCA__API__ACM_PCA__ISSUE_CERTIFICATE_REQUEST__INIT;
 	Pca__Api__AcmPca__Validity val = PCA__API__ACM_PCA__VALIDITY__INIT;
-	Pca__Api__AcmPca__IssueCertificateResponse *resp;
-	ProtobufCMessage *out;
 	struct pca_error err;
 	unsigned k = t->index;
 	uint64_t t0, t1;
+	int r;
 
 	req.certificate_authority_arn = ph->ca->ca_arn;
 	req.signing_algorithm = ph->kt->sig_alg;
 	req.template_arn = TMPL_LEAF;
-	val.value = 30;
+	val.value = BENCH_VALIDITY_DAYS;
 	val.type = API(VALIDITY_PERIOD_TYPE__ValidityPeriodType_DAYS);
 	req.validity = &val;
 
@@ -301,53 +403,84 @@ issue_main(void *arg)
 		/* the CSRs take turns */
 		req.csr.data = (uint8_t *)ph->ca->csr[k % BENCH_NCSR];
 		req.csr.len = ph->ca->csr_len[k % BENCH_NCSR];
-		k++;
 		t0 = clock_mono_ns();
-		if (pca_call(t->client, "acm-pca", "IssueCertificate", &req.base, &out, &err) != 0) {
-			t->t_last = clock_mono_ns();
+		if (t->http != NULL)
+			r = issue_http(t, k % BENCH_NCSR, &err);
+		else
+			r = issue_native(t, &req, &err);
+		k++;
+		t1 = clock_mono_ns();
+		t->t_last = t1;
+		if (r != 0) {
 			err_note(t, &err);
 			if (ph->deadline == 0)
 				atomic_fetch_add(&ph->tickets, 1);	/* try it again */
-			/* the next send cancels a timed-out request: the
-			 * client stays usable; say it once per client */
+			/* the next send cancels a timed-out request (HTTP: on
+			 * a new connection): the client stays usable; say it
+			 * once per client */
 			if (strcmp(err.code, "RequestTimeout") == 0 && t->errors == 1)
 				fprintf(stderr, "bench: client %u: %s\n", t->index, err.message);
 			continue;
 		}
-		t1 = clock_mono_ns();
-		t->t_last = t1;
-		resp = (void *)out;
-		if (resp->certificate_arn == NULL || strstr(resp->certificate_arn,
-		    "/certificate/") == NULL) {
-			snprintf(err.code, sizeof(err.code), "NoCertificateArn");
-			snprintf(err.message, sizeof(err.message), "the answer has no certificate ARN");
-			err_note(t, &err);
-			if (ph->deadline == 0)
-				atomic_fetch_add(&ph->tickets, 1);
-		} else {
-			t->issued++;
-			atomic_fetch_add(&ph->issued, 1);
-			if (ph->record && !t->nomem) {
-				if (t->nlat == t->caplat) {
-					size_t cap = t->caplat ? 2 * t->caplat : 4096;
-					uint32_t *p = realloc(t->lat_us, cap * sizeof(*p));
-					if (p == NULL) {
-						t->nomem = 1;	/* latencies incomplete */
-					} else {
-						t->lat_us = p;
-						t->caplat = cap;
-					}
-				}
-				if (t->nlat < t->caplat) {
-					uint64_t us = (t1 - t0) / 1000;
-					t->lat_us[t->nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+		t->issued++;
+		atomic_fetch_add(&ph->issued, 1);
+		if (ph->record && !t->nomem) {
+			if (t->nlat == t->caplat) {
+				size_t cap = t->caplat ? 2 * t->caplat : 4096;
+				uint32_t *p = realloc(t->lat_us, cap * sizeof(*p));
+				if (p == NULL) {
+					t->nomem = 1;	/* latencies incomplete */
+				} else {
+					t->lat_us = p;
+					t->caplat = cap;
 				}
 			}
+			if (t->nlat < t->caplat) {
+				uint64_t us = (t1 - t0) / 1000;
+				t->lat_us[t->nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+			}
 		}
-		protobuf_c_message_free_unpacked(out, NULL);
 	}
 	atomic_fetch_sub(&ph->running, 1);
 	return NULL;
+}
+
+/*
+ * The JSON bodies of the HTTP API's requests on ca, one per CSR, and their
+ * SHA-256: the same request as issue_main's native one. 0 or -1.
+ */
+static int
+http_bodies_make(struct issue_phase *ph)
+{
+	json_t *j = NULL;
+	char *b64 = NULL;
+	unsigned i;
+	int rc = -1;
+
+	for (i = 0; i < BENCH_NCSR; i++) {
+		if ((b64 = b64_encode((const uint8_t *)ph->ca->csr[i], ph->ca->csr_len[i])) == NULL ||
+		    (j = json_pack("{s:s, s:s, s:s, s:{s:i, s:s}, s:s}",
+		    "CertificateAuthorityArn", ph->ca->ca_arn,
+		    "Csr", b64,
+		    "SigningAlgorithm", ph->kt->sig_alg_json,
+		    "Validity", "Value", BENCH_VALIDITY_DAYS, "Type", "DAYS",
+		    "TemplateArn", TMPL_LEAF)) == NULL ||
+		    (ph->body[i] = json_dumps(j, JSON_COMPACT)) == NULL)
+			goto out;
+		ph->body_len[i] = strlen(ph->body[i]);
+		sigv4_sha256_hex(ph->body[i], ph->body_len[i], ph->body_sha[i]);
+		json_decref(j);
+		j = NULL;
+		free(b64);
+		b64 = NULL;
+	}
+	rc = 0;
+ out:
+	if (rc != 0)
+		fprintf(stderr, "bench: could not build the HTTP requests\n");
+	json_decref(j);
+	free(b64);
+	return rc;
 }
 
 static int
@@ -399,13 +532,14 @@ errors_print(const struct issue_thread *ts, unsigned n)
 
 /*
  * Run one phase on kt's CA with nclients threads: for secs seconds, or
- * until count certificates are issued (secs == 0). Fills res (rate,
- * latencies, CPU per certificate) when res is not NULL.
+ * until count certificates are issued (secs == 0). The threads use https
+ * (the HTTP API) when it is not NULL, else clients (the native API). Fills
+ * res (rate, latencies, CPU per certificate) when res is not NULL.
  */
 static int
-issue_run(const struct bench_instance *in, struct pca_client **clients, unsigned nclients,
-    const struct keytype *kt, const struct kt_result *ca, double secs, uint64_t count,
-    struct kt_result *res, int quiet)
+issue_run(const struct bench_instance *in, struct pca_client **clients,
+    struct bench_http **https, unsigned nclients, const struct keytype *kt,
+    const struct kt_result *ca, double secs, uint64_t count, struct kt_result *res, int quiet)
 {
 	struct issue_phase ph;
 	struct issue_thread *ts = NULL;
@@ -413,13 +547,19 @@ issue_run(const struct bench_instance *in, struct pca_client **clients, unsigned
 	uint32_t *all = NULL;
 	uint64_t t0, t_end = 0, issued = 0, errors = 0;
 	size_t nall = 0;
-	unsigned i;
+	unsigned i, reconnects = 0;
 	int rc = -1;
 
 	memset(&ph, 0, sizeof(ph));
 	ph.kt = kt;
 	ph.ca = ca;
 	ph.record = res != NULL;
+	if (https != NULL) {
+		if (http_bodies_make(&ph) != 0)
+			goto out_bodies;
+		for (i = 0; i < nclients; i++)
+			reconnects -= bench_http_reconnects(https[i]);
+	}
 	atomic_init(&ph.tickets, secs > 0 ? 0 : (int_fast64_t)count);
 	atomic_init(&ph.errors, 0);
 	atomic_init(&ph.issued, 0);
@@ -427,11 +567,14 @@ issue_run(const struct bench_instance *in, struct pca_client **clients, unsigned
 	if ((ts = calloc(nclients, sizeof(*ts))) == NULL ||
 	    pthread_barrier_init(&ph.start, NULL, nclients + 1) != 0) {
 		free(ts);
-		return -1;
+		goto out_bodies;
 	}
 	for (i = 0; i < nclients; i++) {
 		ts[i].index = i;
-		ts[i].client = clients[i];
+		if (https != NULL)
+			ts[i].http = https[i];
+		else
+			ts[i].client = clients[i];
 		ts[i].ph = &ph;
 		if (pthread_create(&ts[i].th, NULL, issue_main, &ts[i]) != 0) {
 			fprintf(stderr, "bench: pthread_create failed\n");
@@ -462,6 +605,8 @@ issue_run(const struct bench_instance *in, struct pca_client **clients, unsigned
 		nall += ts[i].nlat;
 		if (ts[i].nomem)
 			fprintf(stderr, "bench: out of memory for latencies\n");
+		if (https != NULL)
+			reconnects += bench_http_reconnects(https[i]);
 	}
 	bench_cpu_sample(in, &c1);
 	if (t_end <= t0)
@@ -473,6 +618,7 @@ issue_run(const struct bench_instance *in, struct pca_client **clients, unsigned
 		res->errors = errors;
 		res->elapsed = (double)(t_end - t0) / 1e9;
 		res->rate = (double)issued / res->elapsed;
+		res->reconnects = reconnects;
 		if (nall > 0 && (all = malloc(nall * sizeof(*all))) != NULL) {
 			nall = 0;
 			for (i = 0; i < nclients; i++) {
@@ -506,6 +652,9 @@ issue_run(const struct bench_instance *in, struct pca_client **clients, unsigned
 	free(all);
 	free(ts);
 	pthread_barrier_destroy(&ph.start);
+ out_bodies:
+	for (i = 0; i < BENCH_NCSR; i++)
+		free(ph.body[i]);
 	return rc;
 }
 
@@ -522,6 +671,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "fill", required_argument, NULL, 'f' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "raw-seconds", required_argument, NULL, 'r' },
+		{ "api", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -580,6 +730,16 @@ opts_parse(int argc, char **argv, struct opts *o)
 				die_usage();
 			o->fill = v;
 			break;
+		case 'a':
+			if (strcmp(optarg, "native") == 0)
+				o->api = BENCH_API_NATIVE;
+			else if (strcmp(optarg, "http") == 0)
+				o->api = BENCH_API_HTTP;
+			else if (strcmp(optarg, "both") == 0)
+				o->api = BENCH_API_NATIVE | BENCH_API_HTTP;
+			else
+				die_usage();
+			break;
 		default:
 			die_usage();
 		}
@@ -601,15 +761,61 @@ mem_print(const struct bench_instance *in, const char *when, long long certs)
 	    (double)rss * 1024 / BENCH_MIB, (double)hwm * 1024 / BENCH_MIB, certs);
 }
 
+/* The figures of one end-to-end phase (after its errors). */
+static void
+phase_print(const struct kt_result *r)
+{
+	printf("    %llu issued in %.2f s, %llu errors; cpu per certificate: "
+	    "frontend %.0f us, signer %.0f us, bench %.0f us\n",
+	    (unsigned long long)r->issued, r->elapsed,
+	    (unsigned long long)r->errors, r->cpu.fe, r->cpu.signer,
+	    r->cpu.bench);
+	printf("    cores busy %.0f%%, by other processes %.0f%%%s\n", r->busy * 100,
+	    r->others * 100, r->others > 0.10 ?
+	    " - the machine is not idle: figures are low" : "");
+}
+
+static void
+raw_print(const struct bench_raw *raw)
+{
+	printf("    raw token: %.0f sign/s with %u threads (%.0f with 1), other processes "
+	    "%.0f%%%s; verify-after-sign %.1f us\n", raw->rate, raw->threads,
+	    raw->rate1, raw->others * 100, raw->others > 0.10 ?
+	    " (not idle: low)" : "", raw->verify_us);
+}
+
+static void
+table_head(void)
+{
+	printf("\n%-14s %7s %9s %7s %7s %7s %8s %10s %6s %7s\n", "key", "clients", "issued/s",
+	    "p50 ms", "p90 ms", "p99 ms", "max ms", "raw sign/s", "ratio", "target");
+}
+
+/* One row: r's end-to-end figures against raw, the token's rate. */
+static void
+table_row(const struct keytype *kt, unsigned clients, const struct kt_result *r,
+    const struct bench_raw *raw)
+{
+	printf("%-14s %7u %9.0f %7.2f %7.2f %7.2f %8.2f %10.0f %6.2f %5s%.1f%s\n",
+	    kt->name, clients, r->rate, r->lat.p50, r->lat.p90,
+	    r->lat.p99, r->lat.max, raw->rate,
+	    raw->rate > 0 ? r->rate / raw->rate : 0, ">=",
+	    kt->target,
+	    raw->rate > 0 && r->rate / raw->rate >= kt->target ?
+	    "" : " (below)");
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	struct bench_instance in;
-	struct kt_result res[NKEYTYPES];
+	struct kt_result res[NKEYTYPES], hres[NKEYTYPES];	/* native, HTTP */
 	struct pca_client *setup = NULL, **clients = NULL;
+	struct bench_http **https = NULL;
+	char http_endpoint[BENCH_HTTP_ENDPOINT_MAX];
 	struct hsm *hsm = NULL;
-	unsigned i, j, opened = 0, ncores;
+	unsigned i, j, opened = 0, hopened = 0, ncores;
 	const struct keytype *fill_kt = NULL;
 	struct kt_result *fill_ca = NULL;
 	double fill_secs = 0;
@@ -621,10 +827,22 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init("bench_issue", LOG_WARNING);
 	memset(res, 0, sizeof(res));
+	memset(hres, 0, sizeof(hres));
 	if ((ncores = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)) == 0)
 		ncores = 1;
 	if (bench_instance_load(o.home, &in) != 0)
 		goto out;
+	/* the HTTP API: used by default when the instance has one */
+	r = bench_http_endpoint_load(o.home, http_endpoint, sizeof(http_endpoint));
+	if (r < 0 && o.api != BENCH_API_NATIVE)
+		goto out;
+	if (o.api == 0)
+		o.api = r == 1 ? BENCH_API_NATIVE | BENCH_API_HTTP : BENCH_API_NATIVE;
+	if ((o.api & BENCH_API_HTTP) && r != 1) {
+		fprintf(stderr, "bench: %s/env names no HSMCA_HTTP_ENDPOINT: no HTTP API\n",
+		    o.home);
+		goto out;
+	}
 	if ((r = pca_client_open(in.endpoint, &in.cr, in.region, BENCH_TIMEOUT_MS, &setup)) != 0) {
 		fprintf(stderr, "bench: connect %s: %s\n", in.endpoint, pca_err_str(r));
 		goto out;
@@ -660,15 +878,25 @@ main(int argc, char **argv)
 	hsm_close(hsm);
 	hsm = NULL;
 
-	/* the clients: one socket each */
+	/* the clients: one socket each (the native API's also fill) */
 	if ((clients = calloc(o.clients, sizeof(*clients))) == NULL)
 		goto out;
-	for (; opened < o.clients; opened++) {
+	for (; (o.api & BENCH_API_NATIVE || o.fill > 0) && opened < o.clients; opened++) {
 		if ((r = pca_client_open(in.endpoint, &in.cr, in.region, BENCH_TIMEOUT_MS,
 		    &clients[opened])) != 0) {
 			fprintf(stderr, "bench: connect %s: %s\n", in.endpoint, pca_err_str(r));
 			goto out;
 		}
+	}
+	if (o.api & BENCH_API_HTTP) {
+		if ((https = calloc(o.clients, sizeof(*https))) == NULL)
+			goto out;
+		for (; hopened < o.clients; hopened++)
+			if (bench_http_open(http_endpoint, &in.cr, in.region, BENCH_TIMEOUT_MS,
+			    &https[hopened]) != 0)
+				goto out;
+		fprintf(stderr, "bench: HTTP API at %s: %u keep-alive connections\n",
+		    http_endpoint, hopened);
 	}
 	mem_print(&in, "before", bench_db_cert_count(in.db_path));
 
@@ -683,7 +911,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench: filling with %llu %s certificates...\n",
 		    (unsigned long long)o.fill, fill_kt->name);
 		t0 = clock_mono_ns();
-		r = issue_run(&in, clients, o.clients, fill_kt, fill_ca, 0, o.fill, NULL, 0);
+		r = issue_run(&in, clients, NULL, o.clients, fill_kt, fill_ca, 0, o.fill, NULL, 0);
 		fill_secs = bench_secs_since(t0);
 		printf("fill: %llu %s certificates in %.1f s (%.0f/s)%s\n",
 		    (unsigned long long)o.fill, fill_kt->name, fill_secs, (double)o.fill / fill_secs,
@@ -693,46 +921,71 @@ main(int argc, char **argv)
 			goto out;
 	}
 
-	/* 4. end to end */
+	/* 4. end to end, native API; 5. the same through the HTTP API */
 	for (i = 0; i < NKEYTYPES; i++) {
 		if (!res[i].ran)
 			continue;
-		if (o.warmup > 0 && issue_run(&in, clients, o.clients, &keytypes[i], &res[i],
-		    o.warmup, 0, NULL, 1) != 0)
-			goto out;
-		fprintf(stderr, "bench: %s: %u clients for %.0f s...\n", keytypes[i].name,
-		    o.clients, o.seconds);
-		printf("%s end to end:\n", keytypes[i].name);
-		if (issue_run(&in, clients, o.clients, &keytypes[i], &res[i], o.seconds, 0,
-		    &res[i], 0) != 0)
-			goto out;
-		printf("    %llu issued in %.2f s, %llu errors; cpu per certificate: "
-		    "frontend %.0f us, signer %.0f us, bench %.0f us\n",
-		    (unsigned long long)res[i].issued, res[i].elapsed,
-		    (unsigned long long)res[i].errors, res[i].cpu.fe, res[i].cpu.signer,
-		    res[i].cpu.bench);
-		printf("    cores busy %.0f%%, by other processes %.0f%%%s\n", res[i].busy * 100,
-		    res[i].others * 100, res[i].others > 0.10 ?
-		    " - the machine is not idle: figures are low" : "");
-		printf("    raw token: %.0f sign/s with %u threads (%.0f with 1), other processes "
-		    "%.0f%%%s; verify-after-sign %.1f us\n", res[i].raw.rate, res[i].raw.threads,
-		    res[i].raw.rate1, res[i].raw.others * 100, res[i].raw.others > 0.10 ?
-		    " (not idle: low)" : "", res[i].raw.verify_us);
+		if (o.api & BENCH_API_NATIVE) {
+			if (o.warmup > 0 && issue_run(&in, clients, NULL, o.clients, &keytypes[i],
+			    &res[i], o.warmup, 0, NULL, 1) != 0)
+				goto out;
+			fprintf(stderr, "bench: %s: %u clients for %.0f s...\n", keytypes[i].name,
+			    o.clients, o.seconds);
+			printf("%s end to end:\n", keytypes[i].name);
+			if (issue_run(&in, clients, NULL, o.clients, &keytypes[i], &res[i],
+			    o.seconds, 0, &res[i], 0) != 0)
+				goto out;
+			phase_print(&res[i]);
+			raw_print(&res[i].raw);
+		}
+		if (o.api & BENCH_API_HTTP) {
+			if (o.warmup > 0 && issue_run(&in, NULL, https, o.clients, &keytypes[i],
+			    &res[i], o.warmup, 0, NULL, 1) != 0)
+				goto out;
+			fprintf(stderr, "bench: %s: %u HTTP clients for %.0f s...\n",
+			    keytypes[i].name, o.clients, o.seconds);
+			printf("%s end to end, HTTP API:\n", keytypes[i].name);
+			if (issue_run(&in, NULL, https, o.clients, &keytypes[i], &res[i],
+			    o.seconds, 0, &hres[i], 0) != 0)
+				goto out;
+			phase_print(&hres[i]);
+			printf("    connections: %u kept alive, one per client; %u opened again\n",
+			    o.clients, hres[i].reconnects);
+			if (!(o.api & BENCH_API_NATIVE))
+				raw_print(&res[i].raw);
+		}
 	}
 
-	/* the table */
-	printf("\n%-14s %7s %9s %7s %7s %7s %8s %10s %6s %7s\n", "key", "clients", "issued/s",
-	    "p50 ms", "p90 ms", "p99 ms", "max ms", "raw sign/s", "ratio", "target");
-	for (i = 0; i < NKEYTYPES; i++) {
-		if (!res[i].ran)
-			continue;
-		printf("%-14s %7u %9.0f %7.2f %7.2f %7.2f %8.2f %10.0f %6.2f %5s%.1f%s\n",
-		    keytypes[i].name, o.clients, res[i].rate, res[i].lat.p50, res[i].lat.p90,
-		    res[i].lat.p99, res[i].lat.max, res[i].raw.rate,
-		    res[i].raw.rate > 0 ? res[i].rate / res[i].raw.rate : 0, ">=",
-		    keytypes[i].target,
-		    res[i].raw.rate > 0 && res[i].rate / res[i].raw.rate >= keytypes[i].target ?
-		    "" : " (below)");
+	/* the tables */
+	if (o.api & BENCH_API_NATIVE) {
+		table_head();
+		for (i = 0; i < NKEYTYPES; i++)
+			if (res[i].ran)
+				table_row(&keytypes[i], o.clients, &res[i], &res[i].raw);
+	}
+	if (o.api & BENCH_API_HTTP) {
+		printf("\nHTTP API (AWS JSON 1.1, SigV4 per request, one keep-alive connection "
+		    "per client):");
+		table_head();
+		for (i = 0; i < NKEYTYPES; i++)
+			if (res[i].ran)
+				table_row(&keytypes[i], o.clients, &hres[i], &res[i].raw);
+		printf("\n");
+		for (i = 0; i < NKEYTYPES; i++) {
+			char native[32] = "-", ratio[32] = "-";
+
+			if (!res[i].ran)
+				continue;
+			if (o.api & BENCH_API_NATIVE) {
+				snprintf(native, sizeof(native), "%.0f", res[i].rate);
+				if (res[i].rate > 0)
+					snprintf(ratio, sizeof(ratio), "%.2f",
+					    hres[i].rate / res[i].rate);
+			}
+			printf("%-14s http %.0f issued/s, native %s issued/s, http/native %s, "
+			    "http/raw %.2f\n", keytypes[i].name, hres[i].rate, native, ratio,
+			    res[i].raw.rate > 0 ? hres[i].rate / res[i].raw.rate : 0);
+		}
 	}
 	if (o.fill > 0)
 		printf("fill: %llu certificates in %.1f s (%.0f/s)\n", (unsigned long long)o.fill,
@@ -745,6 +998,9 @@ main(int argc, char **argv)
 	for (i = 0; i < opened; i++)
 		pca_client_close(clients[i]);
 	free(clients);
+	for (i = 0; i < hopened; i++)
+		bench_http_close(https[i]);
+	free(https);
 	pca_client_close(setup);
 	for (i = 0; i < NKEYTYPES; i++) {
 		free(res[i].ca_arn);
