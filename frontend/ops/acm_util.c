@@ -730,8 +730,12 @@ names_of(const struct store_acm_cert *c, char *one[1], char *const **v, size_t *
 	}
 }
 
+#define DOMAIN_STATUS(x)	PCA__API__ACM__DOMAIN_STATUS__DomainStatus_##x
+
 /* DomainValidationOptions as AWS shows them for a private certificate:
- * one entry per name, nothing to validate. */
+ * one entry per name, nothing to validate. ValidationStatus follows the
+ * certificate (SUCCESS once issued), so that the CertificateValidated
+ * waiter of the aws CLI and the SDKs, which reads only that, ends. */
 static int
 dvo_list(const struct store_acm_cert *c, Pca__Api__Acm__DomainValidation ***out, size_t *nout)
 {
@@ -753,6 +757,13 @@ dvo_list(const struct store_acm_cert *c, Pca__Api__Acm__DomainValidation ***out,
 		(*out)[(*nout)++] = d;
 		if ((d->domain_name = strdup(v[i])) == NULL)
 			return PCA_ERR_NOMEM;
+		d->has_validation_status = 1;
+		if (c->status == ACM_STATUS(PENDING_VALIDATION))
+			d->validation_status = DOMAIN_STATUS(PENDING_VALIDATION);
+		else if (c->status == ACM_STATUS(FAILED) || c->status == ACM_STATUS(VALIDATION_TIMED_OUT))
+			d->validation_status = DOMAIN_STATUS(FAILED);
+		else
+			d->validation_status = DOMAIN_STATUS(SUCCESS);
 	}
 	return 0;
 }

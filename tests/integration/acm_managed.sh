@@ -71,9 +71,9 @@ check "Subject CN=www.example.com" test "$(field "$D" .Subject)" = "CN=www.examp
 check "CertificateAuthorityArn is the CA" test "$(field "$D" .CertificateAuthorityArn)" = "$CA_RSA"
 check "SubjectAlternativeNames: domain first" \
 	test "$(field "$D" '.SubjectAlternativeNames | join(",")')" = "www.example.com,api.example.com"
-check "DomainValidationOptions: one entry per name, nothing to validate" \
-	test "$(field "$D" '([.DomainValidationOptions[] | keys | join("+")] | join(",")) + " " + ([.DomainValidationOptions[].DomainName] | join(","))')" \
-	= "DomainName,DomainName www.example.com,api.example.com"
+check "DomainValidationOptions: one entry per name, nothing to validate (SUCCESS)" \
+	test "$(field "$D" '([.DomainValidationOptions[] | keys | join("+")] | join(",")) + " " + ([.DomainValidationOptions[] | .DomainName + "=" + .ValidationStatus] | join(","))')" \
+	= "DomainName+ValidationStatus,DomainName+ValidationStatus www.example.com=SUCCESS,api.example.com=SUCCESS"
 check "valid 395 days" test "$(field "$D" 'def t: sub("\\+00:00$"; "Z") | fromdateiso8601; (.NotAfter | t) - (.NotBefore | t) | . / 86400 | floor')" = 395
 check "RenewalEligibility INELIGIBLE before export, no RenewalSummary" \
 	test "$(field "$D" '.RenewalEligibility + " " + (.RenewalSummary | tostring)')" = "INELIGIBLE null"
