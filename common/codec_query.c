@@ -30,6 +30,7 @@
  */
 #include "codec_query.h"
 #include "utf8.h"
+#include "wipe.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -80,6 +81,7 @@ struct qpair {
 
 struct qform {
 	char		*buf;		/* the decoded copy of the body */
+	size_t		 blen;		/* its size (NULs are put inside) */
 	struct qpair	*pairs;
 	size_t		 n;
 };
@@ -136,10 +138,11 @@ q_name_ok(const char *s, size_t n)
 	return 1;
 }
 
+/* The body may hold a secret: its decoded copy is wiped. */
 static void
 form_free(struct qform *f)
 {
-	free(f->buf);
+	free_wiped(f->buf, f->blen);
 	free(f->pairs);
 	memset(f, 0, sizeof(*f));
 }
@@ -167,6 +170,7 @@ form_parse(const char *body, size_t len, struct qform *f, struct codec_error *er
 		form_free(f);
 		return q_nomem(err);
 	}
+	f->blen = len + 1;
 	memcpy(f->buf, body, len);
 	f->buf[len] = '\0';
 	for (start = 0; start <= len; ) {
@@ -935,9 +939,15 @@ xb_add(struct xbuf *b, const char *s, size_t n)
 			}
 			cap *= 2;
 		}
-		if ((np = realloc(b->p, cap)) == NULL) {
+		/* not realloc(): the old copy may hold a secret (CreateAccessKey,
+		 * AssumeRole), so it is wiped before it is freed */
+		if ((np = malloc(cap)) == NULL) {
 			b->nomem = 1;
 			return;
+		}
+		if (b->p != NULL) {
+			memcpy(np, b->p, b->len + 1);
+			free_wiped(b->p, b->cap);
 		}
 		b->p = np;
 		b->cap = cap;
@@ -1071,6 +1081,76 @@ xb_timestamp(struct xbuf *b, double t)
 }
 
 static void xb_message(struct xbuf *, const ProtobufCMessage *, unsigned, int, int);
+
+/*
+ * Members iam answers URL-encoded: the model's policyDocumentType strings
+ * (GetUserPolicy, GetRolePolicy, a Role's AssumeRolePolicyDocument,
+ * GetPolicyVersion). botocore (handlers.py, json_decode_policies) unquotes
+ * and parses them, so the aws CLI and boto3 show the document as an
+ * object, as against AWS.
+ */
+static const struct {
+	const char	*message;	/* descriptor name */
+	const char	*field;		/* field name */
+} q_urlencoded_members[] = {
+	{ "pca.api.iam.GetUserPolicyResponse",	"policy_document" },
+	{ "pca.api.iam.GetRolePolicyResponse",	"policy_document" },
+	{ "pca.api.iam.Role",			"assume_role_policy_document" },
+	{ "pca.api.iam.PolicyVersion",		"document" },
+};
+
+static int
+xb_is_urlencoded(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
+{
+	size_t i;
+
+	if (f->type != PROTOBUF_C_TYPE_STRING)
+		return 0;
+	for (i = 0; i < sizeof(q_urlencoded_members) / sizeof(q_urlencoded_members[0]); i++)
+		if (strcmp(d->name, q_urlencoded_members[i].message) == 0 &&
+		    strcmp(f->name, q_urlencoded_members[i].field) == 0)
+			return 1;
+	return 0;
+}
+
+/* s with every byte but A-Z a-z 0-9 - . _ ~ as %XX (what Python's
+ * urllib.parse.unquote() undoes: a space is %20, never '+'). s must be
+ * text XML could carry as it is (strict xb_text()), so that the document
+ * botocore decodes is one AWS could have sent. */
+static void
+xb_urlencoded(struct xbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t run = 0, i, n, k;
+
+	if (s == NULL) {
+		b->bad = 1;
+		return;
+	}
+	n = strlen(s);
+	for (i = 0; i < n; i += k)
+		if ((k = xb_utf8_len(s + i, n - i)) == 0 || !q_xml_chars_ok(s + i, k)) {
+			b->bad = 1;
+			return;
+		}
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[3];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
+			run++;
+			continue;
+		}
+		xb_add(b, s + i - run, run);
+		run = 0;
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 0xf];
+		xb_add(b, esc, sizeof(esc));
+	}
+	xb_add(b, s + i - run, run);
+}
 
 static void
 xb_value(struct xbuf *b, const ProtobufCFieldDescriptor *f, const void *slot,
@@ -1216,7 +1296,10 @@ xb_message(struct xbuf *b, const ProtobufCMessage *m, unsigned depth, int top,
 		if (!codec_field_present(f, m))
 			continue;
 		xb_tag(b, "<", fn, ">");
-		xb_value(b, f, base + f->offset, depth);
+		if (xb_is_urlencoded(d, f))
+			xb_urlencoded(b, *(char *const *)(base + f->offset));
+		else
+			xb_value(b, f, base + f->offset, depth);
 		xb_tag(b, "</", fn, ">");
 	}
 }
@@ -1240,7 +1323,7 @@ static int
 xb_finish(struct xbuf *b, char **xml, size_t *len)
 {
 	if (b->nomem || b->bad) {
-		free(b->p);
+		free_wiped(b->p, b->cap);
 		return b->nomem ? CODEC_ERR_NOMEM : CODEC_ERR_SERIALIZATION;
 	}
 	*xml = b->p;

@@ -90,6 +90,10 @@ int codec_query_decode(const char *body, size_t len,
  * out, as in codec_msg_to_json()); maps <Name><entry><key>..</key><value>
  * ..</value></entry></Name>; timestamps 2024-01-02T03:04:05Z (.fffZ when
  * not whole seconds); booleans true/false; blobs base64; text escaped.
+ * Policy documents in iam answers (the model's policyDocumentType: a
+ * table in codec_query.c) are URL-encoded first, as AWS sends them and
+ * botocore decodes them. The buffer's old copies are wiped as it grows:
+ * answers may carry secrets (free *xml with free_wiped() then).
  * *xml is a new NUL-terminated string (free()), *len its length.
  * Returns CODEC_OK, CODEC_ERR_NOMEM, or CODEC_ERR_SERIALIZATION when a
  * string is not UTF-8 or holds a character XML 1.0 cannot carry (a NUL or

@@ -8,9 +8,11 @@
  * SigV4 signs, and freed when MHD says the request is over.
  */
 #include "door_http.h"
+#include "door_https.h"
 #include "api_catalog.h"
 #include "auth.h"
 #include "codec_json.h"
+#include "codec_query.h"
 #include "door.h"
 #include "http_sigv4.h"
 #include "log.h"
@@ -73,8 +75,10 @@ static struct {
 	pthread_mutex_t		 lock;		/* workers */
 	struct worker_slot	*workers;
 	struct log_limit	 mhd_lines;
+	struct MHD_Daemon	*tls_daemon;	/* listen-https: the same handle() */
+	unsigned		 tls_port;
 } gl_http = { NULL, NULL, DOOR_HTTP_DEFAULT_MAX_BODY, 0, PTHREAD_MUTEX_INITIALIZER, NULL,
-    LOG_LIMIT_INIT(HTTP_MHD_LINES_PER_SEC) };
+    LOG_LIMIT_INIT(HTTP_MHD_LINES_PER_SEC), NULL, 0 };
 
 /* ---- jansson frees wiped ------------------------------------------------- */
 
@@ -331,35 +335,228 @@ serve_json(struct MHD_Connection *conn, struct http_req *hr,
 
 /* ---- the query protocol (iam, sts) ------------------------------------------ */
 
+#define HTTP_CT_XML		"text/xml"
+#define QUERY_XMLNS_MAX		96
+
 /*
- * A form-encoded POST (Action=...&Version=...): the query protocol of iam
- * and sts, whose answers are XML. XXX: this is where the query codec
- * (common/codec_query.h) plugs in: decode the form into the operation's
- * input, authenticate with auth_http(), dispatch_call(), encode the XML
- * answer. Until then every such request gets the protocol's typed error.
+ * The query protocol's code and status for ctx's error. iam and sts answer
+ * authentication failures with their own codes (InvalidClientTokenId, not
+ * UnrecognizedClientException) and the generic classes with the query
+ * services' common errors; their modelled errors (NoSuchEntity 404,
+ * EntityAlreadyExists 409, ...) are api_error.c's entries as they are.
+ */
+static const struct {
+	enum api_exc	 exc;
+	const char	*code;
+	unsigned	 status;
+} query_errors[] = {
+	{ EXC_MISSING_AUTH,		"MissingAuthenticationToken",	403 },
+	{ EXC_INCOMPLETE_SIGNATURE,	"IncompleteSignature",		400 },
+	{ EXC_UNRECOGNIZED_CLIENT,	"InvalidClientTokenId",		403 },
+	{ EXC_INVALID_SIGNATURE,	"SignatureDoesNotMatch",	403 },	/* also "Signature
+									 * expired", as sts */
+	{ EXC_EXPIRED_TOKEN,		"ExpiredToken",			403 },
+	{ EXC_THROTTLING,		"Throttling",			400 },
+	{ EXC_ACCESS_DENIED,		"AccessDenied",			403 },
+	{ EXC_VALIDATION,		"ValidationError",		400 },
+	{ EXC_SERIALIZATION,		"InvalidParameterValue",	400 },
+	{ EXC_UNKNOWN_OPERATION,	"InvalidAction",		400 },
+	{ EXC_INVALID_ARN,		"ValidationError",		400 },
+	{ EXC_INVALID_STATE,		"ValidationError",		400 },
+	{ EXC_INVALID_REQUEST,		"ValidationError",		400 },
+	{ EXC_INVALID_ARGS,		"ValidationError",		400 },
+};
+
+static const char *
+query_error_of(enum api_exc exc, unsigned *status)
+{
+	for (size_t i = 0; i < sizeof(query_errors) / sizeof(query_errors[0]); i++)
+		if (query_errors[i].exc == exc) {
+			*status = query_errors[i].status;
+			return query_errors[i].code;
+		}
+	*status = (unsigned)api_exc_http_status(exc);
+	return api_exc_name(exc);
+}
+
+/*
+ * The query service a request is for: the one whose signing name is the
+ * SigV4 credential scope's service. With no (readable) Authorization
+ * header the first query service stands in: authentication refuses the
+ * request before its service matters.
+ */
+static const struct api_service *
+query_service_of(const struct http_sigv4_request *rq)
+{
+	const struct api_service *first = NULL;
+	struct http_sigv4_auth a;
+	const char *hdr;
+	char why[256];
+	int parsed;
+
+	hdr = http_sigv4_header(rq, "Authorization");
+	parsed = hdr != NULL && http_sigv4_parse_authorization(hdr, &a, why, sizeof(why)) == 0;
+	for (size_t i = 0; i < api_services_len; i++) {
+		const struct api_service *s = &api_services[i];
+
+		if (strcmp(s->protocol, "query") != 0)
+			continue;
+		if (first == NULL)
+			first = s;
+		if (parsed && strcmp(s->signing_name, a.service) == 0)
+			return s;
+	}
+	return first;
+}
+
+/* Queue the XML error of ctx (code and status: the query mapping's unless
+ * given). */
+static enum MHD_Result
+send_query_error(struct MHD_Connection *conn, const char *rid, const char *xmlns,
+    const struct op_ctx *ctx, const char *code, unsigned status)
+{
+	static const char oom[] = "<ErrorResponse><Error><Type>Receiver</Type>"
+	    "<Code>InternalFailure</Code></Error></ErrorResponse>";
+	enum MHD_Result ret;
+	unsigned st;
+	char *xml = NULL;
+	size_t len = 0;
+
+	if (code == NULL)
+		code = query_error_of(ctx->exc, &st);
+	else
+		st = status;
+	if (codec_query_encode_error(xmlns, code, ctx->msg, st < 500, rid, &xml, &len) != 0)
+		return send_answer(conn, 500, rid, HTTP_CT_XML, oom, sizeof(oom) - 1, NULL);
+	ret = send_answer(conn, st, rid, HTTP_CT_XML, xml, len, NULL);
+	free(xml);
+	return ret;
+}
+
+/*
+ * A form-encoded POST (Action=...&Version=...), or a GET with the same
+ * parameters in the URL: the query protocol of iam and sts, through the
+ * path every door takes (serve_json()'s): the
+ * service from the SigV4 scope, authenticate, find the operation by
+ * Action, decode its input (codec_query_decode()), dispatch_call(), and
+ * answer XML (codec_query_encode(), codec_query_encode_error()). Errors
+ * come with iam's and sts's codes and statuses (query_errors[]), besides
+ * MissingAction and MalformedQueryString, which only this door can see.
  */
 static enum MHD_Result
 door_http_query(struct MHD_Connection *conn, struct http_req *hr,
     const struct http_sigv4_request *rq)
 {
-	char rid[DOOR_REQUEST_ID_LEN + 1], xml[768];
-	struct fe_worker none = { gl_http.fe, NULL };
+	const struct api_service *svc;
+	ProtobufCMessage *input = NULL, *output = NULL;
+	const char *body = hr->body != NULL ? (const char *)hr->body : "";
+	size_t body_len = hr->len;
+	const char *qcode = NULL;
+	unsigned qstatus = 400;
+	struct fe_worker *w;
 	struct op_ctx ctx;
 	struct caller caller;
-	int n;
+	struct codec_error cerr;
+	char rid[DOOR_REQUEST_ID_LEN + 1], xmlns[QUERY_XMLNS_MAX];
+	char action[CODEC_QUERY_ACTION_MAX], version[CODEC_QUERY_ACTION_MAX];
+	char *xml = NULL;
+	size_t xml_len = 0;
+	int st = 0, r;
+	enum MHD_Result ret;
 
-	(void)hr;
-	(void)rq;
-	door_request_begin(&ctx, &none, &caller, rid);
-	op_fail(&ctx, EXC_UNKNOWN_OPERATION, "The query protocol (iam, sts) is not served "
-	    "over HTTP yet; use the pca CLI.");
-	door_request_end(&ctx, rid, "query", NULL);
-	n = snprintf(xml, sizeof(xml), "<ErrorResponse><Error><Type>Sender</Type>"
-	    "<Code>InvalidAction</Code><Message>%s</Message></Error>"
-	    "<RequestId>%s</RequestId></ErrorResponse>", ctx.msg, rid);
-	if (n < 0 || (size_t)n >= sizeof(xml))
-		n = 0;
-	return send_answer(conn, 400, rid, "text/xml", xml, (size_t)n, "InvalidAction");
+	action[0] = version[0] = '\0';
+	if (strcmp(rq->method, MHD_HTTP_METHOD_GET) == 0) {
+		/* the same parameters in the URL (SigV4 signs them there) */
+		const char *q = strchr(rq->target, '?');
+
+		body = q != NULL ? q + 1 : "";
+		body_len = strlen(body);
+	}
+	svc = query_service_of(rq);
+	snprintf(xmlns, sizeof(xmlns), "https://%s.amazonaws.com/doc/%s/",
+	    svc != NULL ? svc->signing_name : "iam", svc != NULL ? svc->api_version : "");
+	if ((w = thread_worker()) == NULL) {
+		struct fe_worker none = { gl_http.fe, NULL };
+
+		door_request_begin(&ctx, &none, &caller, rid);
+		op_fail(&ctx, EXC_SERVICE_UNAVAILABLE, "The service is starting or its signer "
+		    "is unavailable; retry later.");
+		goto done;
+	}
+	door_request_begin(&ctx, w, &caller, rid);
+	if (svc == NULL) {
+		op_fail(&ctx, EXC_UNKNOWN_OPERATION, "No service speaks the query protocol.");
+		goto done;
+	}
+	if (body_len > CODEC_QUERY_MAX_BODY) {
+		op_fail(&ctx, EXC_VALIDATION, "The request body exceeds the limit of %u bytes.",
+		    CODEC_QUERY_MAX_BODY);
+		qcode = "ValidationError";
+		qstatus = 413;
+		goto done;
+	}
+	if (auth_http(w->fe, rq, svc->signing_name, &caller, &ctx.exc, &st, ctx.msg,
+	    sizeof(ctx.msg)) != 0)
+		goto done;
+	if ((r = codec_query_action(body, body_len, action, sizeof(action), version,
+	    sizeof(version), &cerr)) != CODEC_OK) {
+		op_fail(&ctx, r == CODEC_ERR_NOMEM ? EXC_INTERNAL : EXC_SERIALIZATION, "%s",
+		    cerr.message);
+		if (r != CODEC_ERR_NOMEM)
+			qcode = "MalformedQueryString";
+		goto done;
+	}
+	if (action[0] == '\0') {
+		op_fail(&ctx, EXC_UNKNOWN_OPERATION, "Missing Action");
+		qcode = "MissingAction";
+		goto done;
+	}
+	/* AWS's words, also for a missing or another Version */
+	if (strcmp(version, svc->api_version) != 0 ||
+	    (ctx.op = ops_find(svc->name, action)) == NULL) {
+		op_fail(&ctx, EXC_UNKNOWN_OPERATION, "Could not find operation %s for version %s",
+		    action, version[0] != '\0' ? version : "NO_VERSION_SPECIFIED");
+		goto done;
+	}
+	if (ctx.op->flags & OP_SECRETS)
+		hr->secret = 1;
+	if ((r = codec_query_decode(body, body_len, ctx.op->api->input, &input, &cerr)) != 0) {
+		op_fail(&ctx, r == CODEC_ERR_VALIDATION ? EXC_VALIDATION :
+		    r == CODEC_ERR_NOMEM ? EXC_INTERNAL : EXC_SERIALIZATION, "%s", cerr.message);
+		goto done;
+	}
+	if (dispatch_call(&ctx, input, &output) != 0)
+		goto done;
+	if (codec_query_encode(ctx.op->name, xmlns, output, rid, &xml, &xml_len) != 0)
+		op_fail(&ctx, EXC_INTERNAL, "The answer cannot be encoded.");
+ done:
+	door_request_end(&ctx, rid, svc != NULL ? svc->name : "query",
+	    action[0] != '\0' ? action : NULL);
+	if (ctx.exc == EXC_NONE)
+		ret = send_answer(conn, 200, rid, HTTP_CT_XML, xml, xml_len, NULL);
+	else
+		ret = send_query_error(conn, rid, xmlns, &ctx, qcode, qstatus);
+	if (hr->secret) {
+		door_msg_wipe(output);
+		door_msg_wipe(input);
+	}
+	if (xml != NULL)
+		free_wiped(xml, xml_len);
+	if (output != NULL)
+		protobuf_c_message_free_unpacked(output, NULL);
+	if (input != NULL)
+		protobuf_c_message_free_unpacked(input, NULL);
+	return ret;
+}
+
+/* 1 for a query-protocol GET: "GET /?Action=...". */
+static int
+query_get(const char *method, const char *target)
+{
+	const char *q = strchr(target, '?');
+
+	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 && q != NULL &&
+	    (strncmp(q + 1, "Action=", 7) == 0 || strstr(q, "&Action=") != NULL);
 }
 
 /* ---- MHD callbacks ----------------------------------------------------------- */
@@ -516,7 +713,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		if (!path_is_root(hr->target))
 			return route_error(conn, MHD_HTTP_NOT_FOUND, "No such resource: %.128s. "
 			    "Every operation is POST / with X-Amz-Target.", hr->target);
-		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0 && !query_get(method, hr->target))
 			return route_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method %.16s is not "
 			    "allowed: every operation is POST /.", method);
 		/*
@@ -558,7 +755,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	rq.body = hr->body != NULL ? hr->body : (const uint8_t *)"";
 	rq.body_len = hr->len;
 	ct = http_sigv4_header(&rq, "Content-Type");
-	if (ct != NULL && strncasecmp(ct, HTTP_CT_FORM, strlen(HTTP_CT_FORM)) == 0)
+	if ((ct != NULL && strncasecmp(ct, HTTP_CT_FORM, strlen(HTTP_CT_FORM)) == 0) ||
+	    strcmp(method, MHD_HTTP_METHOD_GET) == 0)
 		return door_http_query(conn, hr, &rq);
 	return serve_json(conn, hr, &rq, http_sigv4_header(&rq, "X-Amz-Target"));
 }
@@ -613,41 +811,83 @@ parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen)
 	return 0;
 }
 
-int
-door_http_start(struct frontend *fe)
+/*
+ * One MHD daemon on spec, running handle() on the pool: plain HTTP, or TLS
+ * when tls is not NULL (the same request path either way). what names the
+ * config keyword in log lines.
+ */
+static int
+listener_start(const char *what, const char *spec, const struct door_https *tls,
+    struct MHD_Daemon **dp, unsigned *portp)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem opts[DOOR_HTTPS_NOPTS] = { { MHD_OPTION_END, 0, NULL } };
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	int r;
 
-	if (fe->cfg.listen_http == NULL)
-		return 0;
-	gl_http.fe = fe;
-	gl_http.max_body = (size_t)fe->cfg.http_max_body;
-	if ((r = parse_listen(fe->cfg.listen_http, &ss, &sslen)) != 0) {
-		log_error("listen-http %s: not host:port", fe->cfg.listen_http);
+	if ((r = parse_listen(spec, &ss, &sslen)) != 0) {
+		log_error("%s %s: not host:port", what, spec);
 		return r;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	gl_http.daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
+	if (tls != NULL) {
+		flags |= MHD_USE_TLS;
+		door_https_options(tls, opts);
+	}
+	*dp = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first: MHD wants it so */
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)fe->cfg.workers,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)gl_http.fe->cfg.workers,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT_S,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_ARRAY, opts,			/* TLS: certificate and key */
 	    MHD_OPTION_END);
-	if (gl_http.daemon == NULL) {
-		log_error("listen-http %s: cannot listen", fe->cfg.listen_http);
+	if (*dp == NULL) {
+		log_error("%s %s: cannot listen%s", what, spec,
+		    tls != NULL ? " (or the certificate and key do not load)" : "");
 		return PCA_ERR_TRANSPORT;
 	}
-	info = MHD_get_daemon_info(gl_http.daemon, MHD_DAEMON_INFO_BIND_PORT);
-	gl_http.port = info != NULL ? info->port : 0;
-	log_info("HTTP API on %s (port %u) with %llu threads, bodies up to %zu bytes",
-	    fe->cfg.listen_http, gl_http.port, fe->cfg.workers, gl_http.max_body);
+	info = MHD_get_daemon_info(*dp, MHD_DAEMON_INFO_BIND_PORT);
+	*portp = info != NULL ? info->port : 0;
+	return 0;
+}
+
+int
+door_http_start(struct frontend *fe)
+{
+	struct door_https tls;
+	int r;
+
+	if (fe->cfg.listen_http == NULL && fe->cfg.listen_https == NULL)
+		return 0;
+	gl_http.fe = fe;
+	gl_http.max_body = (size_t)fe->cfg.http_max_body;
+	if (fe->cfg.listen_http != NULL) {
+		if ((r = listener_start("listen-http", fe->cfg.listen_http, NULL,
+		    &gl_http.daemon, &gl_http.port)) != 0)
+			return r;
+		log_info("HTTP API on %s (port %u) with %llu threads, bodies up to %zu bytes",
+		    fe->cfg.listen_http, gl_http.port, fe->cfg.workers, gl_http.max_body);
+	}
+	if (fe->cfg.listen_https == NULL)
+		return 0;
+	if ((r = door_https_load(&fe->cfg, &tls)) != 0) {
+		door_http_stop();
+		return r;
+	}
+	r = listener_start("listen-https", fe->cfg.listen_https, &tls,
+	    &gl_http.tls_daemon, &gl_http.tls_port);
+	door_https_clear(&tls);		/* GnuTLS has its own copy now */
+	if (r != 0) {
+		door_http_stop();
+		return r;
+	}
+	log_info("HTTPS API on %s (port %u, certificate %s) with %llu threads",
+	    fe->cfg.listen_https, gl_http.tls_port, fe->cfg.https_cert, fe->cfg.workers);
 	return 0;
 }
 
@@ -656,11 +896,16 @@ door_http_stop(void)
 {
 	struct worker_slot *s, *next;
 
-	if (gl_http.daemon == NULL)
+	if (gl_http.daemon == NULL && gl_http.tls_daemon == NULL)
 		return;
-	MHD_stop_daemon(gl_http.daemon);	/* joins the pool threads */
+	if (gl_http.daemon != NULL)
+		MHD_stop_daemon(gl_http.daemon);	/* joins the pool threads */
+	if (gl_http.tls_daemon != NULL)
+		MHD_stop_daemon(gl_http.tls_daemon);
 	gl_http.daemon = NULL;
+	gl_http.tls_daemon = NULL;
 	gl_http.port = 0;
+	gl_http.tls_port = 0;
 	pthread_mutex_lock(&gl_http.lock);
 	s = gl_http.workers;
 	gl_http.workers = NULL;

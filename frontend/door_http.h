@@ -17,7 +17,9 @@
  * Every answer carries x-amzn-RequestId. Bodies over http-max-body get 413
  * with a typed error; a malformed request costs one answer, never the
  * service. MHD's thread pool has `workers` threads; each owns its own
- * struct fe_worker (signer connection), made on its first request.
+ * struct fe_worker (signer connection), made on its first request. The
+ * HTTPS listener is a second MHD daemon with its own pool, TLS by GnuTLS
+ * (door_https.c), and the same handlers.
  */
 #ifndef PCA_DOOR_HTTP_H
 #define PCA_DOOR_HTTP_H
@@ -37,10 +39,12 @@
  */
 void door_http_global_init(void);
 
-/* Listen on fe->cfg.listen_http ("host:port"; port 0 picks one). Does
- * nothing when it is NULL. */
+/* Listen on fe->cfg.listen_http ("host:port"; port 0 picks one), and on
+ * fe->cfg.listen_https with TLS (door_https.h: https-cert, https-key); each
+ * is optional. Both listeners run the same request path. On failure nothing
+ * is left listening. */
 int door_http_start(struct frontend *fe) PCA_MUST_CHECK;
-/* Stop the listener, wait for its threads, close their signer connections.
+/* Stop the listeners, wait for their threads, close their signer connections.
  * NULL-safe: nothing when it was not started. */
 void door_http_stop(void);
 /* The port listened on (0 when not listening). */

@@ -29,6 +29,9 @@ struct frontend_config {
 	char			*listen;		/* native socket API endpoint */
 	char			*listen_http;		/* HTTP API "host:port"; NULL: none */
 	unsigned long long	 http_max_body;		/* bytes of an HTTP request body */
+	char			*listen_https;		/* the same API over TLS; NULL: none */
+	char			*https_cert;		/* PEM: certificate, then chain */
+	char			*https_key;		/* PEM private key, mode 0600 */
 	char			*signer;		/* pca-signer endpoint */
 	char			*database;		/* SQLite file */
 	char			*region;

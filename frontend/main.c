@@ -52,6 +52,12 @@ static const struct cfg_key frontend_cfg_keys[] = {
 	{ "http-max-body",     CFG_UINT, FE_CFG(http_max_body),     .min = 1024,
 	  .max = 64ull * 1024 * 1024, .def = "1048576",
 	  .help = "largest HTTP request body in bytes (larger ones get 413)" },
+	{ "listen-https",      CFG_STR,  FE_CFG(listen_https),
+	  .help = "the HTTP API over TLS (host:port); absent: no HTTPS listener" },
+	{ "https-cert",	       CFG_PATH, FE_CFG(https_cert),
+	  .help = "PEM file: the HTTPS server certificate, then its chain" },
+	{ "https-key",	       CFG_PATH, FE_CFG(https_key),	    .check = cfg_check_mode_0600,
+	  .help = "PEM file: the HTTPS server's private key (mode 0600 or stricter)" },
 	{ "signer",	       CFG_STR,  FE_CFG(signer),	    .required = 1,
 	  .help = "pca-signer's endpoint" },
 	{ "database",	       CFG_PATH, FE_CFG(database),	    .required = 1 },
@@ -264,7 +270,9 @@ main(int argc, char **argv)
 	}
 	door = 1;
 	if ((r = door_http_start(&fe)) != 0) {
-		log_error_fr(r, "listen-http %s", fe.cfg.listen_http);
+		log_error_fr(r, "HTTP API (listen-http %s, listen-https %s)",
+		    fe.cfg.listen_http != NULL ? fe.cfg.listen_http : "-",
+		    fe.cfg.listen_https != NULL ? fe.cfg.listen_https : "-");
 		wire_term();
 		goto out;
 	}

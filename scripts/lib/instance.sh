@@ -6,7 +6,9 @@
 #
 # Variables: HSMCA_HOME (data directory), HSMCA_PORT (native API port; a
 # free one is chosen and kept otherwise), HSMCA_HTTP_PORT (the AWS-compatible
-# HTTP API's port; chosen and kept the same way), HSMCA_REGION (us-east-1),
+# HTTP API's port; chosen and kept the same way), HSMCA_HTTPS=1 (also an
+# HTTPS listener whose certificate this instance's own CA issues; see
+# _tls_setup), HSMCA_HTTPS_PORT (its port), HSMCA_REGION (us-east-1),
 # HSMCA_TEST_CLOCK=1 (a test clock the administrator can move),
 # HSMCA_SOFTHSM_MODULE (the PKCS#11 module).
 
@@ -140,23 +142,59 @@ CONF
 		--credentials-file "$H/credentials" --profile "$HSMCA_PROFILE" >>"$H/log/setup.log" 2>&1 ||
 		{ _log "administrator setup failed: see $H/log/setup.log"; return 1; }
 
+	_frontend_start "$build"
+	_write_env "$build" "$port" "$http_port"
+	_frontend_ready || return 1
+
+	# the HTTPS listener, its certificate issued by this instance's own CA:
+	# set up when asked (HSMCA_HTTPS=1; scripts/up asks), reused afterwards,
+	# re-issued when it is missing or expires within 30 days
+	if [ "${HSMCA_HTTPS:-0}" = 1 ] && { ! grep -q '^listen-https ' "$H/frontend.conf" ||
+		! openssl x509 -in "$H/tls/server.pem" -noout -checkend 2592000 >/dev/null 2>&1; }; then
+		_tls_setup "$build" "$port" "$http_port" ||
+			{ _log "HTTPS setup failed: see $H/log/setup.log"; return 1; }
+	fi
+	return 0
+}
+
+_frontend_start() {
 	_start pca-frontend "$H/run/frontend.pid" "$H/log/frontend.log" \
 		env HSMCA_TEST_CLOCK="${HSMCA_TEST_CLOCK:-0}" \
-		"$build/frontend/pca-frontend" -c "$H/frontend.conf"
+		"$1/frontend/pca-frontend" -c "$H/frontend.conf"
+}
 
+# _write_env BUILD PORT HTTP_PORT: $H/env, with the HTTPS endpoint and its
+# CA bundle once frontend.conf has listen-https
+_write_env() {
+	local https_port
 	cat >"$H/env" <<ENV
-export PATH="$build/cli:\$PATH"
+export PATH="$1/cli:\$PATH"
 export HSMCA_HOME="$H"
-export HSMCA_ENDPOINT="tcp://127.0.0.1:$port"
-export HSMCA_HTTP_ENDPOINT="http://127.0.0.1:$http_port"
+export HSMCA_ENDPOINT="tcp://127.0.0.1:$2"
+export HSMCA_HTTP_ENDPOINT="http://127.0.0.1:$3"
 export AWS_SHARED_CREDENTIALS_FILE="$H/credentials"
 export AWS_PROFILE="$HSMCA_PROFILE"
 export AWS_DEFAULT_REGION="$(sed -n 's/^region //p' "$H/frontend.conf")"
 export SOFTHSM2_CONF="$SOFTHSM2_CONF"
 ENV
-	# ready when an authenticated request gets through
+	https_port=$(sed -n 's|^listen-https 127.0.0.1:\([0-9]*\)$|\1|p' "$H/frontend.conf")
+	if [ -n "$https_port" ] && [ -f "$H/tls/ca-bundle.pem" ]; then
+		cat >>"$H/env" <<ENV
+export HSMCA_HTTPS_ENDPOINT="https://127.0.0.1:$https_port"
+export HSMCA_CA_BUNDLE="$H/tls/ca-bundle.pem"
+ENV
+	fi
+}
+
+# ready when an authenticated request gets through (and, with an HTTPS
+# listener, when it answers over TLS verified by the instance's CA bundle)
+_frontend_ready() {
+	local i https_port
+	https_port=$(sed -n 's|^listen-https 127.0.0.1:\([0-9]*\)$|\1|p' "$H/frontend.conf")
 	for i in $(seq 1 300); do
-		if (. "$H/env" && pca hsmca get-status >/dev/null 2>&1); then
+		if (. "$H/env" && pca hsmca get-status >/dev/null 2>&1) &&
+			{ [ -z "$https_port" ] || curl -s -o /dev/null --cacert "$H/tls/ca-bundle.pem" \
+				"https://127.0.0.1:$https_port/"; }; then
 			return 0
 		fi
 		_running "$H/run/frontend.pid" || { _log "pca-frontend failed: see $H/log/frontend.log"; return 1; }
@@ -164,6 +202,76 @@ ENV
 	done
 	_log "pca-frontend does not answer: see $H/log/frontend.log"
 	return 1
+}
+
+# _tls_setup BUILD PORT HTTP_PORT: the HTTPS listener's certificate, issued by
+# hsmca itself, the AWS way, with the administrator's credentials: a root CA
+# of its own ("hsmca local TLS root", kept in tls/ca.arn and reused), a key
+# and CSR made here for localhost and 127.0.0.1, issued with
+# EndEntityServerAuthCertificate/V1. Writes tls/server.pem (certificate and
+# chain), tls/server.key (0600) and tls/ca-bundle.pem, adds listen-https,
+# https-cert and https-key to frontend.conf and restarts the frontend.
+_tls_setup() {
+	local build=$1 port=$2 http_port=$3 t=$H/tls https_port
+	mkdir -p "$t"
+	chmod 0700 "$t"
+	(
+		set -eo pipefail
+		# shellcheck disable=SC1091
+		. "$H/env"
+		cd "$t"
+		root=arn:aws:acm-pca:::template/RootCACertificate/V1
+		server=arn:aws:acm-pca:::template/EndEntityServerAuthCertificate/V1
+		if [ -s ca.arn ]; then
+			ca=$(cat ca.arn)
+		else
+			printf '%s' '{"KeyAlgorithm":"EC_prime256v1","SigningAlgorithm":"SHA256WITHECDSA","Subject":{"CommonName":"hsmca local TLS root"}}' >ca.json
+			ca=$(pca acm-pca create-certificate-authority --certificate-authority-type ROOT \
+				--certificate-authority-configuration file://ca.json | jq -r .CertificateAuthorityArn)
+			pca acm-pca get-certificate-authority-csr --certificate-authority-arn "$ca" |
+				jq -r .Csr >ca.csr
+			cert=$(pca acm-pca issue-certificate --certificate-authority-arn "$ca" --csr fileb://ca.csr \
+				--signing-algorithm SHA256WITHECDSA --validity Value=10,Type=YEARS \
+				--template-arn "$root" | jq -r .CertificateArn)
+			pca acm-pca get-certificate --certificate-authority-arn "$ca" --certificate-arn "$cert" |
+				jq -r .Certificate >ca.pem
+			pca acm-pca import-certificate-authority-certificate --certificate-authority-arn "$ca" \
+				--certificate fileb://ca.pem >/dev/null
+			echo "$ca" >ca.arn
+			rm -f ca.json ca.csr ca.pem
+		fi
+		pca acm-pca get-certificate-authority-certificate --certificate-authority-arn "$ca" |
+			jq -r .Certificate >ca-bundle.pem.new
+		(umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout server.key.new -out server.csr -subj /CN=localhost \
+			-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' 2>/dev/null)
+		cert=$(pca acm-pca issue-certificate --certificate-authority-arn "$ca" --csr fileb://server.csr \
+			--signing-algorithm SHA256WITHECDSA --validity Value=365,Type=DAYS \
+			--template-arn "$server" | jq -r .CertificateArn)
+		pca acm-pca get-certificate --certificate-authority-arn "$ca" --certificate-arn "$cert" |
+			jq -r '.Certificate, (.CertificateChain // empty)' >server.pem.new
+		openssl verify -CAfile ca-bundle.pem.new -untrusted server.pem.new server.pem.new >/dev/null
+		mv server.key.new server.key
+		mv server.pem.new server.pem
+		mv ca-bundle.pem.new ca-bundle.pem
+		rm -f server.csr
+	) >>"$H/log/setup.log" 2>&1 || return 1
+
+	if ! grep -q '^listen-https ' "$H/frontend.conf"; then
+		https_port=${HSMCA_HTTPS_PORT:-$(_pick_port)} || { _log "no free port"; return 1; }
+		while [ "$https_port" = "$port" ] || [ "$https_port" = "$http_port" ]; do
+			https_port=$(_pick_port)
+		done
+		cat >>"$H/frontend.conf" <<CONF
+listen-https 127.0.0.1:$https_port
+https-cert $t/server.pem
+https-key $t/server.key
+CONF
+	fi
+	_stop pca-frontend "$H/run/frontend.pid"
+	_frontend_start "$build"
+	_write_env "$build" "$port" "$http_port"
+	_frontend_ready
 }
 
 instance_down() {

@@ -13,7 +13,7 @@
 #    request that still works: unsigned, wrong secret, unknown key, a date
 #    outside the +-5 minute window, malformed JSON, a member of the wrong
 #    type, a missing required member, an unknown target, an oversized body,
-#    wrong path and method, a form-encoded (query protocol) request.
+#    wrong path and method, an unsigned form-encoded (query protocol) request.
 . "$(dirname "$0")/lib.sh"
 it_up
 cd "$WORK" || exit 1
@@ -299,8 +299,8 @@ CODE=$(curl -s -o route.out -w '%{http_code}' -X POST -d '{}' "$EP/elsewhere")
 check "POST /elsewhere: 404, typed" test "$CODE $(jq -r .__type route.out)" = "404 UnknownOperationException"
 CODE=$(curl -s -o route.out -w '%{http_code}' -X POST \
 	-H 'Content-Type: application/x-www-form-urlencoded' -d 'Action=ListUsers&Version=2010-05-08' "$EP/")
-check "a query-protocol request (iam, sts): 400 InvalidAction, for now" test \
-	"$CODE $(grep -o '<Code>[A-Za-z]*</Code>' route.out)" = "400 <Code>InvalidAction</Code>"
+check "an unsigned query-protocol request (iam, sts; http_query.sh): 403, XML" test \
+	"$CODE $(grep -o '<Code>[A-Za-z]*</Code>' route.out)" = "403 <Code>MissingAuthenticationToken</Code>"
 still_serves "routing errors"
 
 check "pca-frontend still running" kill -0 "$(cat "$HSMCA_HOME/run/frontend.pid")"

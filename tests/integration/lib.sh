@@ -21,6 +21,9 @@ IT_N=0
 IT_FAILED=0
 IT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hsmca-it.XXXXXX")
 export HSMCA_HOME=$IT_TMP/home
+# no HTTPS listener unless a test asks (HSMCA_HTTPS=1 before it_up): issuing
+# its certificate makes a CA in the administrator's account and costs seconds
+export HSMCA_HTTPS=0
 WORK=$IT_TMP/work
 mkdir -p "$WORK"
 

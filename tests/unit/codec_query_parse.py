@@ -16,6 +16,7 @@ import datetime
 import os
 import sys
 
+import botocore.handlers
 import botocore.session
 from botocore.parsers import QueryParser
 
@@ -65,6 +66,22 @@ EXPECTED = {
         'Arn': 'arn:aws:iam::123456789012:user/alice',
     },
     'iam.DeleteUser.xml': {},
+    # URL-encoded on the wire; botocore's after-call handler
+    # (json_decode_policies) gives the document back as a dict
+    'iam.GetUserPolicy.xml': {
+        'UserName': 'alice', 'PolicyName': 'read <all> & more',
+        'PolicyDocument': {
+            'Version': '2012-10-17',
+            'Statement': [{'Effect': 'Allow', 'Action': 'acm-pca:List*',
+                           'Resource': '*', 'Sid': 'a+b~c_d.e-f\u00e9\u00e9'}]},
+    },
+    'iam.GetRole.xml': {
+        'Role': {'Path': '/', 'RoleName': 'ops', 'RoleId': 'AROAEXAMPLE',
+                 'Arn': 'arn:aws:iam::123456789012:role/ops',
+                 'CreateDate': ts('2024-01-02T03:04:05'),
+                 'AssumeRolePolicyDocument': {'Version': '2012-10-17', 'Statement': []},
+                 'Description': '{"not": "a policy"}'},
+    },
     'iam.error.xml': {
         'Error': {'Type': 'Sender', 'Code': 'NoSuchEntity',
                   'Message': 'The user with name <bob> cannot be found.'},
@@ -81,8 +98,12 @@ def parse(path):
     parser = QueryParser()
     if op == 'error':
         return parser.parse({'body': body, 'headers': {}, 'status_code': 400}, None)
-    shape = model.operation_model(op).output_shape
-    return parser.parse({'body': body, 'headers': {}, 'status_code': 200}, shape)
+    om = model.operation_model(op)
+    parsed = parser.parse({'body': body, 'headers': {}, 'status_code': 200},
+                          om.output_shape)
+    if svc == 'iam':
+        botocore.handlers.json_decode_policies(parsed, om)
+    return parsed
 
 
 def main():

@@ -877,7 +877,7 @@ test_encode_errors(void)
 	r.policy_document = "ok\ttab";
 	assert_int_eq(codec_query_encode("GetUserPolicy", IAM_NS, &r.base, RID, &xml, &len),
 	    CODEC_OK);
-	assert_str_contains(xml, "<PolicyDocument>ok\ttab</PolicyDocument>");
+	assert_str_contains(xml, "<PolicyDocument>ok%09tab</PolicyDocument>");
 	free(xml);
 	/* absent members are left out, required or not (as codec_msg_to_json) */
 	assert_int_eq(codec_query_encode("CreateAccessKey", IAM_NS, &k.base, RID, &xml,
@@ -926,6 +926,73 @@ test_encode_error_response(void)
 	    "Value 'a\x01\xff' bad", 1, RID, &xml, &len), CODEC_OK);
 	assert_str_contains(xml, "<Message>Value 'a\xef\xbf\xbd\xef\xbf\xbd' bad</Message>");
 	free(xml);
+}
+
+/* Policy documents go out URL-encoded, as AWS sends them; other members
+ * holding the same text do not. */
+static char *
+xml_get_user_policy(void)
+{
+	Pca__Api__Iam__GetUserPolicyResponse r = PCA__API__IAM__GET_USER_POLICY_RESPONSE__INIT;
+
+	r.user_name = "alice";
+	r.policy_name = "read <all> & more";
+	r.policy_document = "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": "
+	    "\"Allow\", \"Action\": \"acm-pca:List*\", \"Resource\": \"*\", "
+	    "\"Sid\": \"a+b~c_d.e-f\\u00e9\u00e9\"}]}";
+	return encode_ok("GetUserPolicy", IAM_NS, &r.base);
+}
+
+static char *
+xml_get_role(void)
+{
+	Pca__Api__Iam__GetRoleResponse r = PCA__API__IAM__GET_ROLE_RESPONSE__INIT;
+	Pca__Api__Iam__Role role = PCA__API__IAM__ROLE__INIT;
+
+	role.path = "/";
+	role.role_name = "ops";
+	role.role_id = "AROAEXAMPLE";
+	role.arn = "arn:aws:iam::123456789012:role/ops";
+	role.create_date = 1704164645;
+	role.assume_role_policy_document = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
+	role.description = "{\"not\": \"a policy\"}";
+	r.role = &role;
+	return encode_ok("GetRole", IAM_NS, &r.base);
+}
+
+static void
+test_encode_policy_documents(void)
+{
+	Pca__Api__Iam__GetPolicyVersionResponse v =
+	    PCA__API__IAM__GET_POLICY_VERSION_RESPONSE__INIT;
+	Pca__Api__Iam__PolicyVersion pv = PCA__API__IAM__POLICY_VERSION__INIT;
+	char *x;
+
+	x = xml_get_user_policy();
+	assert_str_contains(x, "<PolicyDocument>%7B%22Version%22%3A%20%222012-10-17%22%2C%20"
+	    "%22Statement%22%3A%20%5B%7B%22Effect%22%3A%20%22Allow%22%2C%20%22Action%22%3A%20"
+	    "%22acm-pca%3AList%2A%22%2C%20%22Resource%22%3A%20%22%2A%22%2C%20%22Sid%22%3A%20"
+	    "%22a%2Bb~c_d.e-f%5Cu00e9%C3%A9%22%7D%5D%7D</PolicyDocument>");
+	/* the policy's name is plain text */
+	assert_str_contains(x, "<PolicyName>read &lt;all&gt; &amp; more</PolicyName>");
+	free(x);
+	x = xml_get_role();
+	assert_str_contains(x, "<AssumeRolePolicyDocument>%7B%22Version%22%3A%222012-10-17%22"
+	    "%2C%22Statement%22%3A%5B%5D%7D</AssumeRolePolicyDocument>");
+	assert_str_contains(x, "<Description>{&quot;not&quot;: &quot;a policy&quot;}"
+	    "</Description>");
+	free(x);
+	pv.document = "{}";
+	pv.version_id = "v1";
+	v.policy_version = &pv;
+	x = encode_ok("GetPolicyVersion", IAM_NS, &v.base);
+	assert_str_contains(x, "<PolicyVersion><Document>%7B%7D</Document>");
+	free(x);
+	/* an empty document is an empty element */
+	pv.document = "";
+	x = encode_ok("GetPolicyVersion", IAM_NS, &v.base);
+	assert_str_contains(x, "<Document></Document>");
+	free(x);
 }
 
 /* Round trip: botocore's body -> message -> XML of the same shape. */
@@ -980,6 +1047,10 @@ test_botocore_parses(void)
 	free(x);
 	write_file(dir, "iam.error.xml", x = xml_error());
 	free(x);
+	write_file(dir, "iam.GetUserPolicy.xml", x = xml_get_user_policy());
+	free(x);
+	write_file(dir, "iam.GetRole.xml", x = xml_get_role());
+	free(x);
 	{
 		Pca__Api__Iam__Empty e = PCA__API__IAM__EMPTY__INIT;
 		write_file(dir, "iam.DeleteUser.xml", x = encode_ok("DeleteUser", IAM_NS,
@@ -990,7 +1061,7 @@ test_botocore_parses(void)
 	    HSMCA_SOURCE_DIR, dir);
 	if (st != 0)
 		test_fail(__FILE__, __LINE__, "codec_query_parse.py: exit %d\n%s", st, out);
-	assert_str_contains(out, "ok 7 files");
+	assert_str_contains(out, "ok 9 files");
 	free(out);
 }
 
@@ -1013,6 +1084,7 @@ main(void)
 	test_run("codec_query/encode", test_encode);
 	test_run("codec_query/encode/errors", test_encode_errors);
 	test_run("codec_query/encode/error_response", test_encode_error_response);
+	test_run("codec_query/encode/policy_documents", test_encode_policy_documents);
 	test_run("codec_query/decode_then_encode", test_decode_then_encode);
 	test_run("codec_query/botocore_parses", test_botocore_parses);
 	return test_done();
