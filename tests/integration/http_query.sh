@@ -21,21 +21,7 @@ cd "$WORK" || exit 1
 
 EP=$HSMCA_HTTP_ENDPOINT
 CLIENT="$HSMCA_TOP/tests/integration/http_query_client.py"
-: >"$WORK/aws-config"
-export AWS_CONFIG_FILE="$WORK/aws-config" AWS_DEFAULT_OUTPUT=json AWS_PAGER="" \
-	AWS_EC2_METADATA_DISABLED=true
-unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-
-PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=python3
-if "$PY" -c 'import awscli' 2>/dev/null; then
-	AWS=("$PY" -m awscli)
-elif command -v aws >/dev/null 2>&1; then
-	AWS=(aws)
-else
-	echo "Bail out! no aws CLI (python3 -m awscli or aws)"
-	exit 1
-fi
-"$PY" -c 'import boto3' 2>/dev/null || { echo "Bail out! no boto3"; exit 1; }
+aws_cli_setup
 echo "# $("${AWS[@]}" --version 2>&1), endpoint $EP"
 
 awsx() { "${AWS[@]}" --endpoint-url "$EP" "$@"; }

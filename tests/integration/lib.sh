@@ -58,6 +58,28 @@ it_up() {
 	ADMIN_PROFILE=$AWS_PROFILE
 }
 
+# --- the aws CLI and boto3 against the HTTP API (after it_up) ---------------
+
+# aws_cli_setup: no user configuration but what the instance wrote; PY (the
+# interpreter itself, not a version manager's shim: each start counts) and
+# AWS (the aws CLI v1 as a command array); bails out without them or boto3
+aws_cli_setup() {
+	: >"$WORK/aws-config"
+	export AWS_CONFIG_FILE="$WORK/aws-config" AWS_DEFAULT_OUTPUT=json AWS_PAGER="" \
+		AWS_EC2_METADATA_DISABLED=true
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+	PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=python3
+	if "$PY" -c 'import awscli' 2>/dev/null; then
+		AWS=("$PY" -m awscli)
+	elif command -v aws >/dev/null 2>&1; then
+		AWS=(aws)
+	else
+		echo "Bail out! no aws CLI (python3 -m awscli or aws)"
+		exit 1
+	fi
+	"$PY" -c 'import boto3' 2>/dev/null || { echo "Bail out! no boto3"; exit 1; }
+}
+
 # --- several principals (after it_up; files are written to the cwd) ------
 
 # as FILE cmd... : run cmd with the [default] profile of credentials FILE
