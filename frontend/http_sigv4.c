@@ -236,7 +236,8 @@ canonical_query(struct sb *b, const char *q)
 			break;
 		p = amp + 1;
 	}
-	qsort(pairs, n, sizeof(*pairs), qpair_cmp);
+	if (n > 1)		/* qsort() takes no NULL, even for 0 items ("?&&") */
+		qsort(pairs, n, sizeof(*pairs), qpair_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			sb_chr(b, '&');

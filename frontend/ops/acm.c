@@ -699,7 +699,8 @@ acm_list_certificates(struct op_ctx *ctx, const ProtobufCMessage *in_,
 
 		if (list_all(ctx, nst > 0 ? st : NULL, nst, kt, nkt, &rows, &nrows) != 0)
 			goto out;
-		qsort(rows, nrows, sizeof(*rows), created_cmp);
+		if (nrows > 1)
+			qsort(rows, nrows, sizeof(*rows), created_cmp);
 		if (in->sort_order == PCA__API__ACM__SORT_ORDER__SortOrder_DESCENDING)
 			for (size_t i = 0; i < nrows / 2; i++) {
 				struct store_acm_cert t = rows[i];

@@ -514,7 +514,8 @@ hs_page(struct op_ctx *ctx, struct store_handshake *hs, size_t n,
 	    filter->action_type != ORG_ENUM(ACTION_TYPE, ActionType_INVITE)) ||
 	    filter->parent_handshake_id != NULL))
 		return 0;
-	qsort(hs, n, sizeof(*hs), hs_cmp_id);
+	if (n > 1)
+		qsort(hs, n, sizeof(*hs), hs_cmp_id);
 	if (token != NULL)
 		while (i < n && strcmp(hs[i].id, token) <= 0)
 			i++;

@@ -177,6 +177,11 @@ test_canonical_rules(void)
 	assert_str_eq(c, "POST\n/x/\na=A&a=~%2F%2B&b=\nhost:h\n\nhost\n"
 	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	free(c);
+	/* a query of separators only is an empty canonical query */
+	rq.target = "/x?&&";
+	c = canon_of(&rq, "host");
+	assert_str_contains(c, "POST\n/x\n\nhost:h\n");
+	free(c);
 	rq.target = "/a/../../b/.";
 	c = canon_of(&rq, "host");
 	assert_str_contains(c, "POST\n/b\n\n");
