@@ -29,7 +29,7 @@ static const struct {
 	[EXC_VALIDATION]		= { "ValidationException",		400, 0 },
 	[EXC_SERIALIZATION]		= { "SerializationException",		400, 0 },
 	[EXC_UNKNOWN_OPERATION]		= { "UnknownOperationException",	400, 0 },
-	[EXC_THROTTLING]		= { "ThrottlingException",		429, 1 },
+	[EXC_THROTTLING]		= { "ThrottlingException",		400, 1 },
 	[EXC_INTERNAL]			= { "InternalFailure",			500, 1 },
 	[EXC_SERVICE_UNAVAILABLE]	= { "ServiceUnavailable",		503, 1 },
 	[EXC_MISSING_AUTH]		= { "MissingAuthenticationTokenException", 403, 0 },

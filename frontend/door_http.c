@@ -409,6 +409,14 @@ query_service_of(const struct http_sigv4_request *rq)
 	return first;
 }
 
+/* The XML namespace of svc's answers (iam's when there is no service). */
+static void
+query_xmlns_of(const struct api_service *svc, char *xmlns, size_t len)
+{
+	snprintf(xmlns, len, "https://%s.amazonaws.com/doc/%s/",
+	    svc != NULL ? svc->signing_name : "iam", svc != NULL ? svc->api_version : "");
+}
+
 /* Queue the XML error of ctx (code and status: the query mapping's unless
  * given). */
 static enum MHD_Result
@@ -473,8 +481,7 @@ door_http_query(struct MHD_Connection *conn, struct http_req *hr,
 		body_len = strlen(body);
 	}
 	svc = query_service_of(rq);
-	snprintf(xmlns, sizeof(xmlns), "https://%s.amazonaws.com/doc/%s/",
-	    svc != NULL ? svc->signing_name : "iam", svc != NULL ? svc->api_version : "");
+	query_xmlns_of(svc, xmlns, sizeof(xmlns));
 	if ((w = thread_worker()) == NULL) {
 		struct fe_worker none = { gl_http.fe, NULL };
 
@@ -649,19 +656,36 @@ body_append(struct http_req *hr, const char *data, size_t n)
 	hr->len += n;
 }
 
+/*
+ * A body over max_body: 413 with ValidationException, or for a form body
+ * (iam, sts) the query protocol's XML ValidationError in the namespace of
+ * the service the Authorization header's scope names.
+ */
 static enum MHD_Result
 too_large(struct MHD_Connection *conn, const char *what)
 {
-	char rid[DOOR_REQUEST_ID_LEN + 1], msg[256];
+	char rid[DOOR_REQUEST_ID_LEN + 1], msg[256], xmlns[QUERY_XMLNS_MAX];
 	struct fe_worker none = { gl_http.fe, NULL };
 	struct op_ctx ctx;
 	struct caller caller;
+	const char *ct;
 
 	door_request_begin(&ctx, &none, &caller, rid);
 	snprintf(msg, sizeof(msg), "The request body%s exceeds the limit of %zu bytes.", what,
 	    gl_http.max_body);
 	op_fail(&ctx, EXC_VALIDATION, "%s", msg);
 	door_request_end(&ctx, rid, NULL, NULL);
+	ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (ct != NULL && strncasecmp(ct, HTTP_CT_FORM, strlen(HTTP_CT_FORM)) == 0) {
+		struct http_sigv4_header auth = { "Authorization",
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_AUTHORIZATION) };
+		struct http_sigv4_request rq = { MHD_HTTP_METHOD_POST, "/", &auth,
+		    auth.value != NULL ? 1 : 0, (const uint8_t *)"", 0 };
+
+		query_xmlns_of(query_service_of(&rq), xmlns, sizeof(xmlns));
+		return send_query_error(conn, rid, xmlns, &ctx, "ValidationError", 413);
+	}
 	return send_error(conn, 413, rid, EXC_VALIDATION, msg);
 }
 

@@ -260,6 +260,22 @@ check "unsigned (curl): 403 MissingAuthenticationToken" test \
 check "... text/xml with x-amzn-RequestId" test \
 	"$(grep -ci -E '^(content-type: text/xml|x-amzn-RequestId: [0-9a-f-]{36})' headers.txt)" = 2
 still_serves "an unsigned request"
+# a form body over http-max-body: the query protocol's XML, in the namespace of the
+# service the (here unverified) Authorization scope names, before and after the body
+{ printf 'Action=ListUsers&Version=2010-05-08&Marker='; head -c 1100000 /dev/zero | tr '\0' a; } \
+	>bigform.txt
+CODE=$(curl -s -o big.out -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data-binary @bigform.txt "$EP/")
+check "a form body over http-max-body: 413 <Code>ValidationError</Code> in XML" test \
+	"$CODE $(grep -o '<Code>[A-Za-z]*</Code>' big.out)" = "413 <Code>ValidationError</Code>"
+check "... in iam's namespace" grep -q 'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"' big.out
+CODE=$(curl -s -o big.out -w '%{http_code}' -X POST -H 'Expect: 100-continue' \
+	-H 'Content-Type: application/x-www-form-urlencoded; charset=utf-8' \
+	-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIAX/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=$(printf '0%.0s' $(seq 64))" \
+	--data-binary @bigform.txt "$EP/")
+check "... also answered before the body (Expect: 100-continue), sts's namespace for an sts scope" \
+	test "$CODE $(grep -c 'xmlns="https://sts.amazonaws.com/doc/2011-06-15/"' big.out)" = "413 1"
+still_serves "an oversized form body"
 
 printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$ADMIN_KEY" \
 	"wrongwrongwrongwrongwrongwrongwrongwrong" >wrong.creds
