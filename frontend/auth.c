@@ -37,7 +37,8 @@
 	"Consult the service documentation for details."
 
 void
-auth_caller_of(struct caller *c, const char *account_id, const char *user_name, const char *key_id)
+auth_caller_of(struct caller *c, const char *account_id, const char *user_name,
+    const char *user_arn, const char *key_id)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->account_id, sizeof(c->account_id), "%s", account_id);
@@ -49,7 +50,11 @@ auth_caller_of(struct caller *c, const char *account_id, const char *user_name, 
 	} else {
 		c->kind = CALLER_USER;
 		snprintf(c->name, sizeof(c->name), "%s", user_name);
-		snprintf(c->arn, sizeof(c->arn), "arn:aws:iam::%s:user/%s", account_id, user_name);
+		if (user_arn != NULL && user_arn[0] != '\0')
+			snprintf(c->arn, sizeof(c->arn), "%s", user_arn);
+		else
+			snprintf(c->arn, sizeof(c->arn), "arn:aws:iam::%s:user/%s", account_id,
+			    user_name);
 	}
 }
 
@@ -134,6 +139,8 @@ auth_signing_key(struct frontend *fe, const struct auth_scope *sc, uint64_t gen,
 	owner->is_root = key.user_name == NULL;
 	if (key.user_name != NULL)
 		snprintf(owner->user_name, sizeof(owner->user_name), "%s", key.user_name);
+	if (key.user_arn != NULL)
+		snprintf(owner->user_arn, sizeof(owner->user_arn), "%s", key.user_arn);
 	r = 0;
  out:
 	store_access_key_clear(&key);		/* wipes the secret */
@@ -225,7 +232,7 @@ auth_key_accept(struct frontend *fe, const struct auth_scope *sc, const struct a
 		cred_cache_put(fe->creds, k->gen, sc->key_id, sc->date8, sc->region,
 		    sc->signing_name, k->skey, &k->owner);
 	auth_caller_of(caller, k->owner.account_id, k->owner.is_root ? NULL : k->owner.user_name,
-	    sc->key_id);
+	    k->owner.user_arn, sc->key_id);
 }
 
 void

@@ -81,9 +81,10 @@ void auth_key_accept(struct frontend *fe, const struct auth_scope *sc,
     const struct auth_key *k, struct caller *caller);
 void auth_key_clear(struct auth_key *k);
 
-/* Fill caller for an access key's owner. */
+/* Fill caller for an access key's owner: user_arn (with the user's path)
+ * when known, else arn:aws:iam::<account>:user/<name>; root for no user. */
 void auth_caller_of(struct caller *c, const char *account_id, const char *user_name,
-    const char *key_id);
+    const char *user_arn, const char *key_id);
 
 /* Fill caller for a role session: arn:aws:sts::<account>:assumed-role/<role>/<session>. */
 void auth_caller_of_session(struct caller *c, const char *account_id, const char *role_name,

@@ -171,6 +171,7 @@ cred_cache_put(struct cred_cache *cc, uint64_t gen, const char *key_id,
 	    (klen = strnlen(key_id, CRED_KEY_ID_MAX + 1)) == 0 || klen > CRED_KEY_ID_MAX ||
 	    memchr(owner->account_id, '\0', sizeof(owner->account_id)) == NULL ||
 	    memchr(owner->user_name, '\0', sizeof(owner->user_name)) == NULL ||
+	    memchr(owner->user_arn, '\0', sizeof(owner->user_arn)) == NULL ||
 	    scope_of(date8, region, service, scope) != 0)
 		return;
 	slot = slot_of(cc, key_id, klen, scope);

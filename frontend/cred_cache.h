@@ -31,6 +31,7 @@
 #define CRED_CACHE_SLOTS	1024	/* default size (a power of two) */
 #define CRED_KEY_ID_MAX		31	/* longer ids are never cached */
 #define CRED_USER_MAX		255	/* more than a caller's ARN holds */
+#define CRED_ARN_MAX		640	/* a user's ARN with a path of 512 */
 #define CRED_REGION_MAX		32
 #define CRED_SERVICE_MAX	32
 
@@ -38,6 +39,7 @@
 struct cred_owner {
 	char	account_id[STORE_ACCOUNT_ID_LEN + 1];
 	char	user_name[CRED_USER_MAX + 1];	/* "" for the account root */
+	char	user_arn[CRED_ARN_MAX + 1];	/* with the user's path; "" for root */
 	int	is_root;
 };
 

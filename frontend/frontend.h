@@ -69,12 +69,16 @@ enum caller_kind {
 				 * principal (acm.amazonaws.com renewals) */
 };
 
+/* arn:aws:iam::<12>:user/ (31) + a path of up to 512 + a name of up to 64 */
+#define CALLER_ARN_MAX	640
+
 struct caller {
 	char	account_id[13];
 	/* arn:aws:iam::<account>:root, ...:user/<name>,
 	 * arn:aws:sts::<account>:assumed-role/<role>/<session>, or the service
-	 * principal's name ("acm.amazonaws.com") */
-	char	arn[256];
+	 * principal's name ("acm.amazonaws.com"); a user's ARN carries its
+	 * path (user/pki/alice) */
+	char	arn[CALLER_ARN_MAX + 1];
 	char	access_key_id[32];
 	int	is_root;		/* kind == CALLER_ROOT */
 	enum caller_kind kind;

@@ -66,6 +66,7 @@ struct store_access_key {
 	char	*secret;	/* wiped by store_access_key_clear() */
 	char	 account_id[STORE_ACCOUNT_ID_LEN + 1];
 	char	*user_name;	/* NULL: the account root */
+	char	*user_arn;	/* the user's ARN, with its path (get only); NULL: root */
 	int	 active;
 	int64_t	 created_at;
 };

@@ -388,8 +388,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 				  "ON CONFLICT(id) DO UPDATE SET secret = excluded.secret, "
 				  "active = excluded.active WHERE account_id = excluded.account_id "
 				  "AND user_name IS excluded.user_name",
-	[ST_KEY_GET]		= "SELECT id, secret, account_id, user_name, active, created_at "
-				  "FROM access_keys WHERE id = ?1",
+	[ST_KEY_GET]		= "SELECT k.id, k.secret, k.account_id, k.user_name, k.active, "
+				  "k.created_at, u.arn FROM access_keys k LEFT JOIN users u "
+				  "ON u.account_id = k.account_id AND u.name = k.user_name "
+				  "WHERE k.id = ?1",
 
 	[ST_CA_INSERT]		= "INSERT INTO cas(" CA_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
 				  "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
@@ -1503,6 +1505,7 @@ store_access_key_get(struct store *st, const char *id, struct store_access_key *
 		goto out;
 	out->active = sqlite3_column_int(s, 4);
 	out->created_at = sqlite3_column_int64(s, 5);
+	r = col_str(s, 6, &out->user_arn);
  out:
 	stmt_done(s);
 	conn_put(st, c);
@@ -1519,6 +1522,7 @@ store_access_key_clear(struct store_access_key *k)
 	free(k->id);
 	str_free_wiped(k->secret);
 	free(k->user_name);
+	free(k->user_arn);
 	memset(k, 0, sizeof(*k));
 }
 

@@ -187,6 +187,28 @@ cat >user-grant.json <<EOF
 EOF
 ok "CA2 grants one user of B" pca acm-pca put-policy --resource-arn "$CA2" --policy file://user-grant.json
 ok "b-special issues from CA2" as b-special.creds issue "$CA2"
+# a user with a path is named by its whole ARN (user/pki/ops/b-pathed), as AWS does
+ok "B creates user b-pathed under /pki/ops/" as b.creds pca iam create-user --user-name b-pathed \
+	--path /pki/ops/
+ok "B allows b-pathed to issue anywhere" as b.creds pca iam put-user-policy --user-name b-pathed \
+	--policy-name issue-any --policy-document file://issue-any.json
+key_file b-pathed b-pathed.creds "$WORK/b.creds"
+ok "b-pathed: get-caller-identity" as b-pathed.creds pca sts get-caller-identity
+check "... its ARN carries the path" test "$(jq -r .Arn <<<"$OUT")" = \
+	"arn:aws:iam::$B:user/pki/ops/b-pathed"
+cat >path-grant.json <<EOF
+{"Version":"2012-10-17","Statement":[{"Sid":"OneUser","Effect":"Allow",
+ "Principal":{"AWS":["arn:aws:iam::$B:user/b-special","arn:aws:iam::$B:user/b-pathed"]},
+ "Action":"acm-pca:IssueCertificate","Resource":"$CA2"}]}
+EOF
+ok "CA2 names b-pathed without its path" pca acm-pca put-policy --resource-arn "$CA2" \
+	--policy file://path-grant.json
+expect_error AccessDeniedException "... which is not b-pathed's ARN" as b-pathed.creds issue "$CA2"
+sed -i 's|user/b-pathed|user/pki/ops/b-pathed|' path-grant.json
+ok "CA2 names b-pathed by its ARN" pca acm-pca put-policy --resource-arn "$CA2" \
+	--policy file://path-grant.json
+ok "b-pathed issues from CA2" as b-pathed.creds issue "$CA2"
+ok "CA2 back to b-special alone" pca acm-pca put-policy --resource-arn "$CA2" --policy file://user-grant.json
 expect_error AccessDeniedException "b-issuer (same account, not named) cannot" as b-issuer.creds issue "$CA2"
 expect_error AccessDeniedException "B's root (not named) cannot" as b.creds issue "$CA2"
 
