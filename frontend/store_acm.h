@@ -104,8 +104,11 @@ int store_acm_cert_list(struct store *st, const char *account_id, const int *sta
 /* Renewal candidates (any account): type PRIVATE, status ISSUED,
  * exported_since_issue, not yet expired (now < not_after: API.md 4.4, an
  * expired certificate is not eligible), not_after - window <= now,
- * next_attempt_at <= now; by not_after (then id), at most limit. */
-int store_acm_cert_list_due(struct store *st, int64_t now, int64_t window, size_t limit,
+ * next_attempt_at <= now; by not_after (then id), those after the cursor
+ * (after_not_after, after_id) (after_id NULL: from the start), at most
+ * limit. */
+int store_acm_cert_list_due(struct store *st, int64_t now, int64_t window,
+    int64_t after_not_after, const char *after_id, size_t limit,
     struct store_acm_cert **out, size_t *n) PCA_MUST_CHECK;
 
 /* NULL-safe; wipes the key blobs. */

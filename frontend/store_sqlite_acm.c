@@ -134,6 +134,7 @@ static const char *const acm_sql[AS__COUNT] = {
 	[AS_CERT_LIST_DUE]	= "SELECT " ACM_COLS " FROM acm_certs WHERE type = 3 "
 				  "AND status = 2 AND exported_since_issue = 1 "
 				  "AND not_after <= ?1 AND not_after > ?2 "
+				  "AND (not_after, id) > (?4, ?5) "
 				  "AND next_attempt_at <= ?2 ORDER BY not_after, id LIMIT ?3",
 
 	[AS_TAG_PUT]		= "INSERT INTO acm_tags(cert_id, key, value) VALUES(?1, ?2, ?3) "
@@ -674,8 +675,8 @@ store_acm_cert_list(struct store *st, const char *account_id, const int *statuse
 }
 
 int
-store_acm_cert_list_due(struct store *st, int64_t now, int64_t window, size_t limit,
-    struct store_acm_cert **out, size_t *n)
+store_acm_cert_list_due(struct store *st, int64_t now, int64_t window, int64_t after_not_after,
+    const char *after_id, size_t limit, struct store_acm_cert **out, size_t *n)
 {
 	struct conn *c = NULL;
 	sqlite3_stmt *s = NULL;
@@ -695,6 +696,9 @@ store_acm_cert_list_due(struct store *st, int64_t now, int64_t window, size_t li
 	bind_int(s, 1, horizon, &rc);
 	bind_int(s, 2, now, &rc);
 	bind_limit(s, 3, limit, &rc);
+	/* from the start: before every row ("" sorts before every id) */
+	bind_int(s, 4, after_id != NULL ? after_not_after : INT64_MIN, &rc);
+	bind_text(s, 5, after_id != NULL ? after_id : "", &rc);
 	if (rc != SQLITE_OK) {
 		r = DB_ERR(c, rc, "bind");
 		goto out;

@@ -251,17 +251,20 @@ acm_renew_one(struct fe_worker *w, const char *cert_id, int on_demand, int *reas
 /*
  * A sweep's shared state: the current batch of due certificates, handed
  * out one at a time to the sweep's threads. A new batch is read only when
- * every attempt of the previous one has finished, so a batch that made no
- * progress (only certificates outside their account's window, or held by
- * another renewer) ends the sweep.
+ * every attempt of the previous one has finished, from after the last row
+ * of the previous one (cursor), so certificates that are not due in their
+ * account's (shorter) window, or that another renewer holds, are passed
+ * over once; the sweep ends with a short batch or max attempts.
  */
 struct sweep {
 	struct frontend		*fe;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 idle;		/* inflight reached 0 */
 	struct store_acm_cert	*list;
-	size_t			 n, next, inflight, attempts, max, progress;
-	int			 fetched, done, err;
+	size_t			 n, next, inflight, attempts, max;
+	int64_t			 cursor_not_after;	/* the last row read */
+	char			 cursor_id[STORE_ACM_ID_LEN + 1];
+	int			 done, err;
 	int			 renewed, failed;
 	char			 account[STORE_ACCOUNT_ID_LEN + 1];
 	int64_t			 window;		/* of account */
@@ -296,17 +299,18 @@ sweep_take(struct sweep *s, char *id, size_t idlen)
 			continue;
 		}
 		/* the batch is finished: another, unless it was the last */
-		if (s->fetched && (s->progress == 0 || s->n < SWEEP_BATCH || s->attempts >= s->max)) {
+		if (s->n < SWEEP_BATCH || s->attempts >= s->max) {
 			s->done = 1;
 			break;
 		}
+		s->cursor_not_after = s->list[s->n - 1].not_after;
+		snprintf(s->cursor_id, sizeof(s->cursor_id), "%s", s->list[s->n - 1].id);
 		store_acm_cert_list_free(s->list, s->n);
 		s->list = NULL;
-		s->n = s->next = s->progress = 0;
-		s->fetched = 1;
+		s->n = s->next = 0;
 		now = clock_now();
 		r = store_acm_cert_list_due(s->fe->store, now, (int64_t)ACM_WINDOW_MAX_DAYS * 86400,
-		    SWEEP_BATCH, &s->list, &s->n);
+		    s->cursor_not_after, s->cursor_id, SWEEP_BATCH, &s->list, &s->n);
 		if (r != 0) {
 			s->err = r;
 			s->done = 1;
@@ -324,13 +328,12 @@ static void
 sweep_count(struct sweep *s, const char *id, int r, int reason)
 {
 	if (r == 0) {
-		s->progress++;
 		if (reason == 0)
 			s->renewed++;
 		else
 			s->failed++;
 	} else if (r == PCA_ERR_UNAVAILABLE) {
-		s->progress++;	/* postponed: it left the due list */
+		;		/* postponed: retried in ACM_RENEW_RETRY_SOON */
 	} else if (r != PCA_ERR_STATE && r != PCA_ERR_INVALID && r != PCA_ERR_NOT_FOUND) {
 		log_error_fr(r, "renewal of certificate %s", id);
 	}
@@ -386,9 +389,8 @@ acm_renew_sweep(struct fe_worker *w, size_t max, int *renewed, int *failed)
 
 	/* the first batch decides whether more threads are worth starting */
 	pthread_mutex_lock(&s.mu);
-	s.fetched = 1;
 	s.err = store_acm_cert_list_due(w->fe->store, clock_now(),
-	    (int64_t)ACM_WINDOW_MAX_DAYS * 86400, SWEEP_BATCH, &s.list, &s.n);
+	    (int64_t)ACM_WINDOW_MAX_DAYS * 86400, 0, NULL, SWEEP_BATCH, &s.list, &s.n);
 	if (s.err != 0 || s.n == 0)
 		s.done = 1;
 	pthread_mutex_unlock(&s.mu);

@@ -60,10 +60,10 @@ int acm_renew_one(struct fe_worker *w, const char *cert_id, int on_demand, int *
  * back-off has passed, at most max attempts, on the frontend's
  * renew-workers threads (w's and renew-workers - 1 more, each with its own
  * signer connection; the claim in acm_renew_one() keeps them apart).
- * Counts outcomes; returns 0 or the store's error.
- * XXX store_acm_cert_list_due() takes one window for all accounts and has
- * no cursor: certificates of accounts with a shorter window that are not
- * due yet sort before due ones; batches stop when one makes no progress.
+ * Counts outcomes; returns 0 or the store's error. The store is read in
+ * batches by NotAfter with the longest window any account may have, each
+ * from after the previous batch's last row; a certificate outside its own
+ * account's window is passed over in memory.
  */
 int acm_renew_sweep(struct fe_worker *w, size_t max, int *renewed, int *failed)
     PCA_MUST_CHECK;

@@ -706,7 +706,7 @@ test_list_due(void)
 	DUE(17, ACCT1, now - DAY, (void)0);
 #undef DUE
 
-	assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, 100, &l, &n), 0);
+	assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, 0, NULL, 100, &l, &n), 0);
 	expect[0] = 4;		/* by not_after */
 	expect[1] = 2;
 	expect[2] = 1;
@@ -714,9 +714,35 @@ test_list_due(void)
 	assert_ids(l, n, expect, 4);
 	assert_int_eq(l[0].key_ciphertext_len, sizeof(f.ct));
 	store_acm_cert_list_free(l, n);
-	assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, 2, &l, &n), 0);
+	assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, 0, NULL, 2, &l, &n), 0);
 	assert_ids(l, n, expect, 2);
-	store_acm_cert_list_free(l, n);
+	/* the next page from after the last row read: 1 and 3, then nothing */
+	{
+		int64_t na = l[1].not_after;
+		char id[STORE_ACM_ID_LEN + 1];
+		struct store_acm_cert *l2 = NULL;
+		size_t n2 = 0;
+
+		snprintf(id, sizeof(id), "%s", l[1].id);
+		store_acm_cert_list_free(l, n);
+		assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, na, id, 2, &l2, &n2), 0);
+		assert_ids(l2, n2, expect + 2, 2);
+		na = l2[1].not_after;
+		snprintf(id, sizeof(id), "%s", l2[1].id);
+		store_acm_cert_list_free(l2, n2);
+		assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, na, id, 2, &l2, &n2), 0);
+		assert_int_eq(n2, 0);
+		/* a cursor between rows of one not_after: the ties after its id */
+		make_cert(ACCT1, 1, &f);
+		assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, now + 10 * DAY, "", 100,
+		    &l2, &n2), 0);
+		assert_ids(l2, n2, expect + 2, 2);	/* 1 (id > ""), then 3 */
+		store_acm_cert_list_free(l2, n2);
+		assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, now + 10 * DAY, f.c.id, 100,
+		    &l2, &n2), 0);
+		assert_ids(l2, n2, expect + 3, 1);
+		store_acm_cert_list_free(l2, n2);
+	}
 
 	/* an hour later 12 is back; exporting 11 makes it eligible; a failed
 	 * attempt backs 1 off */
@@ -734,7 +760,7 @@ test_list_due(void)
 	assert_int_eq(store_acm_cert_update(st, &cur), 0);
 	store_acm_cert_clear(&cur);
 	/* also: 4 has expired meanwhile, 10 entered the window */
-	assert_int_eq(store_acm_cert_list_due(st, now + 3600, WINDOW, 100, &l, &n), 0);
+	assert_int_eq(store_acm_cert_list_due(st, now + 3600, WINDOW, 0, NULL, 100, &l, &n), 0);
 	expect[0] = 11;		/* ties by id */
 	expect[1] = 12;
 	expect[2] = 2;
@@ -750,7 +776,7 @@ test_list_due(void)
 	cur.not_after += VALIDITY;
 	assert_int_eq(store_acm_cert_update(st, &cur), 0);
 	store_acm_cert_clear(&cur);
-	assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, 100, &l, &n), 0);
+	assert_int_eq(store_acm_cert_list_due(st, now, WINDOW, 0, NULL, 100, &l, &n), 0);
 	expect[0] = 11;
 	expect[1] = 2;
 	expect[2] = 3;
@@ -758,12 +784,12 @@ test_list_due(void)
 	store_acm_cert_list_free(l, n);
 
 	/* extreme windows neither overflow nor fail */
-	assert_int_eq(store_acm_cert_list_due(st, now, INT64_MAX, 100, &l, &n), 0);
+	assert_int_eq(store_acm_cert_list_due(st, now, INT64_MAX, 0, NULL, 100, &l, &n), 0);
 	assert_int_eq(n, 4);			/* 2, 3, 10, 11 */
 	store_acm_cert_list_free(l, n);
-	assert_int_eq(store_acm_cert_list_due(st, now, INT64_MIN, 100, &l, &n), 0);
+	assert_int_eq(store_acm_cert_list_due(st, now, INT64_MIN, 0, NULL, 100, &l, &n), 0);
 	assert_int_eq(n, 0);
-	assert_int_eq(store_acm_cert_list_due(st, now, 0, 100, &l, &n), 0);
+	assert_int_eq(store_acm_cert_list_due(st, now, 0, 0, NULL, 100, &l, &n), 0);
 	assert_int_eq(n, 0);
 	/* the partial index serves the query */
 	{
@@ -775,8 +801,9 @@ test_list_due(void)
 		assert_int_eq(sqlite3_open(db_path("due", path, sizeof(path)), &db), SQLITE_OK);
 		assert_int_eq(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id FROM acm_certs "
 		    "WHERE type = 3 AND status = 2 AND exported_since_issue = 1 "
-		    "AND not_after <= 5 AND not_after > 1 AND next_attempt_at <= 1 "
-		    "ORDER BY not_after, id LIMIT 10", -1, &s, NULL), SQLITE_OK);
+		    "AND not_after <= 5 AND not_after > 1 AND (not_after, id) > (2, 'x') "
+		    "AND next_attempt_at <= 1 ORDER BY not_after, id LIMIT 10", -1, &s, NULL),
+		    SQLITE_OK);
 		while (sqlite3_step(s) == SQLITE_ROW)
 			if (strstr((const char *)sqlite3_column_text(s, 3), "acm_certs_due"))
 				used = 1;
