@@ -28,10 +28,20 @@ _port_free() {
 	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# A port nothing listens on, below the kernel's ephemeral range: a port
+# in that range can be the local end of any outgoing connection (the aws
+# CLI's, a test's), which nothing here can see and which makes bind() fail.
 _pick_port() {
-	local p i
+	local p i low=32768 high=60999 base=20000 span
+	read -r low high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	span=$((low - base))
+	if [ "$span" -lt 2000 ]; then	# a range starting low: above it instead
+		base=$((high + 1))
+		span=$((65536 - base))
+	fi
+	[ "$span" -gt 0 ] || return 1
 	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((base + (RANDOM * 32768 + RANDOM) % span))
 		_port_free "$p" && { echo "$p"; return 0; }
 	done
 	return 1
@@ -187,12 +197,13 @@ ENV
 }
 
 # ready when an authenticated request gets through (and, with an HTTPS
-# listener, when it answers over TLS verified by the instance's CA bundle)
+# listener, when it answers over TLS verified by the instance's CA bundle);
+# each try waits 5 s at most, so a frontend that exited is seen at once
 _frontend_ready() {
 	local i https_port
 	https_port=$(sed -n 's|^listen-https 127.0.0.1:\([0-9]*\)$|\1|p' "$H/frontend.conf")
 	for i in $(seq 1 300); do
-		if (. "$H/env" && pca hsmca get-status >/dev/null 2>&1) &&
+		if (. "$H/env" && pca --cli-read-timeout 5 hsmca get-status >/dev/null 2>&1) &&
 			{ [ -z "$https_port" ] || curl -s -o /dev/null --cacert "$H/tls/ca-bundle.pem" \
 				"https://127.0.0.1:$https_port/"; }; then
 			return 0

@@ -51,7 +51,12 @@ it_cleanup() {
 trap it_cleanup EXIT
 
 it_up() {
-	instance_up "$BUILD" || { echo "Bail out! instance did not start"; exit 1; }
+	instance_up "$BUILD" || {
+		# what the daemons said is all that tells why (the directory goes)
+		tail -n 30 "$HSMCA_HOME"/log/*.log 2>/dev/null | sed 's/^/# /'
+		echo "Bail out! instance did not start"
+		exit 1
+	}
 	# shellcheck disable=SC1091
 	. "$HSMCA_HOME/env"
 	ADMIN_CREDS=$AWS_SHARED_CREDENTIALS_FILE

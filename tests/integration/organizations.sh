@@ -251,120 +251,111 @@ ok "a 15-minute session" pca sts assume-role --role-arn "$ROLE_ARN" --role-sessi
 echo "$OUT" >short.json
 
 # --- invitations: a second, standalone account ---------------------------------------------
-# XXX needs `pca-frontend add-account` (frontend/main.c); skipped without it
-if "$BUILD/frontend/pca-frontend" -c "$HSMCA_HOME/frontend.conf" add-account \
-	--credentials-file "$WORK/other.credentials" --profile default --name Other \
-	>>"$WORK/add-account.log" 2>&1; then
-	HAVE_OTHER=1
-else
-	HAVE_OTHER=0
-	echo "# pca-frontend add-account is not available: invitation cases skipped"
-fi
+ok "add a standalone account Other" "$BUILD/frontend/pca-frontend" -c "$HSMCA_HOME/frontend.conf" \
+	add-account --credentials-file "$WORK/other.credentials" --profile default --name Other
 
 as_other() {
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 		AWS_SHARED_CREDENTIALS_FILE="$WORK/other.credentials" AWS_PROFILE=default "$@"
 }
 
-if [ "$HAVE_OTHER" = 1 ]; then
-	ok "the other account's identity" as_other pca sts get-caller-identity
-	OTHER=$(jq -r .Account <<<"$OUT")
-	expect_error AWSOrganizationsNotInUseException "a standalone account has no organization" \
-		as_other $ORG describe-organization
-	expect_error AWSOrganizationsNotInUseException "nor roots" as_other $ORG list-roots
+ok "the other account's identity" as_other pca sts get-caller-identity
+OTHER=$(jq -r .Account <<<"$OUT")
+expect_error AWSOrganizationsNotInUseException "a standalone account has no organization" \
+	as_other $ORG describe-organization
+expect_error AWSOrganizationsNotInUseException "nor roots" as_other $ORG list-roots
 
-	ok "invite-account-to-organization" $ORG invite-account-to-organization \
-		--target "Id=$OTHER,Type=ACCOUNT" --notes "join us"
-	H=$(jq -r .Handshake.Id <<<"$OUT")
-	check "h-<10>, OPEN, INVITE" test "$(jq -r '.Handshake | (.Id | test("^h-[a-z0-9]{10}$") | tostring) + " " + .State + " " + .Action' <<<"$OUT")" = \
-		"true OPEN INVITE"
-	check "the handshake's ARN" test "$(jq -r .Handshake.Arn <<<"$OUT")" = \
-		"arn:aws:organizations::$MGMT:handshake/$O/invite/$H"
-	check "parties: the organization and the account" test \
-		"$(jq -c '[.Handshake.Parties[] | .Type + ":" + .Id] | sort' <<<"$OUT")" = \
-		"$(jq -nc --arg a "ACCOUNT:$OTHER" --arg o "ORGANIZATION:$O" '[$a,$o] | sort')"
-	check "resources carry the notes" test \
-		"$(jq -r '.Handshake.Resources[] | select(.Type == "NOTES") | .Value' <<<"$OUT")" = "join us"
-	expect_error DuplicateHandshakeException "a second open invitation" \
-		$ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
-	expect_error AccountNotFoundException "inviting an account that does not exist" \
-		$ORG invite-account-to-organization --target "Id=000000000000,Type=ACCOUNT"
-	expect_error InvalidInputException "inviting by email" \
-		$ORG invite-account-to-organization --target "Id=someone@example.com,Type=EMAIL"
-	expect_error HandshakeConstraintViolationException "inviting an account already in one" \
-		$ORG invite-account-to-organization --target "Id=$DEV,Type=ACCOUNT"
-	expect_error AccessDeniedException "a member may not invite" \
-		as_session $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
+ok "invite-account-to-organization" $ORG invite-account-to-organization \
+	--target "Id=$OTHER,Type=ACCOUNT" --notes "join us"
+H=$(jq -r .Handshake.Id <<<"$OUT")
+check "h-<10>, OPEN, INVITE" test "$(jq -r '.Handshake | (.Id | test("^h-[a-z0-9]{10}$") | tostring) + " " + .State + " " + .Action' <<<"$OUT")" = \
+	"true OPEN INVITE"
+check "the handshake's ARN" test "$(jq -r .Handshake.Arn <<<"$OUT")" = \
+	"arn:aws:organizations::$MGMT:handshake/$O/invite/$H"
+check "parties: the organization and the account" test \
+	"$(jq -c '[.Handshake.Parties[] | .Type + ":" + .Id] | sort' <<<"$OUT")" = \
+	"$(jq -nc --arg a "ACCOUNT:$OTHER" --arg o "ORGANIZATION:$O" '[$a,$o] | sort')"
+check "resources carry the notes" test \
+	"$(jq -r '.Handshake.Resources[] | select(.Type == "NOTES") | .Value' <<<"$OUT")" = "join us"
+expect_error DuplicateHandshakeException "a second open invitation" \
+	$ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
+expect_error AccountNotFoundException "inviting an account that does not exist" \
+	$ORG invite-account-to-organization --target "Id=000000000000,Type=ACCOUNT"
+expect_error InvalidInputException "inviting by email" \
+	$ORG invite-account-to-organization --target "Id=someone@example.com,Type=EMAIL"
+expect_error HandshakeConstraintViolationException "inviting an account already in one" \
+	$ORG invite-account-to-organization --target "Id=$DEV,Type=ACCOUNT"
+expect_error AccessDeniedException "a member may not invite" \
+	as_session $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
 
-	ok "list-handshakes-for-account (the invited account)" as_other $ORG list-handshakes-for-account
-	check "the open invitation" test "$(jq -r '.Handshakes[] | .Id + " " + .State' <<<"$OUT")" = "$H OPEN"
-	ok "describe-handshake (the invited account)" as_other $ORG describe-handshake --handshake-id "$H"
-	ok "describe-handshake (the management account)" $ORG describe-handshake --handshake-id "$H"
-	expect_error HandshakeNotFoundException "describe-handshake (a third account)" \
-		as_session $ORG describe-handshake --handshake-id "$H"
-	expect_error HandshakeNotFoundException "an unknown handshake" \
-		$ORG describe-handshake --handshake-id h-0000000000
-	expect_error AccessDeniedException "the management account cannot accept for it" \
-		$ORG accept-handshake --handshake-id "$H"
-	expect_error AccessDeniedException "the invited account cannot cancel it" \
-		as_other $ORG cancel-handshake --handshake-id "$H"
-	ok "accept-handshake" as_other $ORG accept-handshake --handshake-id "$H"
-	check "ACCEPTED" test "$(jq -r .Handshake.State <<<"$OUT")" = ACCEPTED
-	expect_error InvalidHandshakeTransitionException "accepting twice" \
-		as_other $ORG accept-handshake --handshake-id "$H"
-	ok "the new member describes its organization" as_other $ORG describe-organization
-	check "managed by the administrator's account" test \
-		"$(jq -r '.Organization | .Id + " " + .MasterAccountId' <<<"$OUT")" = "$O $MGMT"
-	ok "list-accounts" $ORG list-accounts
-	check "Other joined by invitation" test "$(jq -r --arg o "$OTHER" \
-		'.Accounts[] | select(.Id == $o) | .JoinedMethod' <<<"$OUT")" = INVITED
-	ok "list-parents of Other" $ORG list-parents --child-id "$OTHER"
-	check "under the root" test "$(jq -r '.Parents[0].Id' <<<"$OUT")" = "$ROOT"
-	ok "list-handshakes-for-organization" $ORG list-handshakes-for-organization
-	check "the accepted invitation" test "$(jq -r --arg h "$H" '.Handshakes[] | select(.Id == $h) | .State' <<<"$OUT")" = ACCEPTED
-	ok "list-handshakes-for-organization with an ActionType filter" \
-		$ORG list-handshakes-for-organization --filter ActionType=INVITE
-	check "still listed" test "$(jq '.Handshakes | length' <<<"$OUT")" -ge 1
-	expect_error AccessDeniedException "a member may not list the organization's handshakes" \
-		as_other $ORG list-handshakes-for-organization
+ok "list-handshakes-for-account (the invited account)" as_other $ORG list-handshakes-for-account
+check "the open invitation" test "$(jq -r '.Handshakes[] | .Id + " " + .State' <<<"$OUT")" = "$H OPEN"
+ok "describe-handshake (the invited account)" as_other $ORG describe-handshake --handshake-id "$H"
+ok "describe-handshake (the management account)" $ORG describe-handshake --handshake-id "$H"
+expect_error HandshakeNotFoundException "describe-handshake (a third account)" \
+	as_session $ORG describe-handshake --handshake-id "$H"
+expect_error HandshakeNotFoundException "an unknown handshake" \
+	$ORG describe-handshake --handshake-id h-0000000000
+expect_error AccessDeniedException "the management account cannot accept for it" \
+	$ORG accept-handshake --handshake-id "$H"
+expect_error AccessDeniedException "the invited account cannot cancel it" \
+	as_other $ORG cancel-handshake --handshake-id "$H"
+ok "accept-handshake" as_other $ORG accept-handshake --handshake-id "$H"
+check "ACCEPTED" test "$(jq -r .Handshake.State <<<"$OUT")" = ACCEPTED
+expect_error InvalidHandshakeTransitionException "accepting twice" \
+	as_other $ORG accept-handshake --handshake-id "$H"
+ok "the new member describes its organization" as_other $ORG describe-organization
+check "managed by the administrator's account" test \
+	"$(jq -r '.Organization | .Id + " " + .MasterAccountId' <<<"$OUT")" = "$O $MGMT"
+ok "list-accounts" $ORG list-accounts
+check "Other joined by invitation" test "$(jq -r --arg o "$OTHER" \
+	'.Accounts[] | select(.Id == $o) | .JoinedMethod' <<<"$OUT")" = INVITED
+ok "list-parents of Other" $ORG list-parents --child-id "$OTHER"
+check "under the root" test "$(jq -r '.Parents[0].Id' <<<"$OUT")" = "$ROOT"
+ok "list-handshakes-for-organization" $ORG list-handshakes-for-organization
+check "the accepted invitation" test "$(jq -r --arg h "$H" '.Handshakes[] | select(.Id == $h) | .State' <<<"$OUT")" = ACCEPTED
+ok "list-handshakes-for-organization with an ActionType filter" \
+	$ORG list-handshakes-for-organization --filter ActionType=INVITE
+check "still listed" test "$(jq '.Handshakes | length' <<<"$OUT")" -ge 1
+expect_error AccessDeniedException "a member may not list the organization's handshakes" \
+	as_other $ORG list-handshakes-for-organization
 
-	ok "leave-organization (the member)" as_other $ORG leave-organization
-	expect_error AWSOrganizationsNotInUseException "it is out" as_other $ORG describe-organization
+ok "leave-organization (the member)" as_other $ORG leave-organization
+expect_error AWSOrganizationsNotInUseException "it is out" as_other $ORG describe-organization
 
-	ok "invite it again" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
-	H2=$(jq -r .Handshake.Id <<<"$OUT")
-	ok "decline-handshake" as_other $ORG decline-handshake --handshake-id "$H2"
-	check "DECLINED" test "$(jq -r .Handshake.State <<<"$OUT")" = DECLINED
-	expect_error InvalidHandshakeTransitionException "accepting a declined invitation" \
-		as_other $ORG accept-handshake --handshake-id "$H2"
-	ok "and again" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
-	H3=$(jq -r .Handshake.Id <<<"$OUT")
-	ok "cancel-handshake (the management account)" $ORG cancel-handshake --handshake-id "$H3"
-	check "CANCELED" test "$(jq -r .Handshake.State <<<"$OUT")" = CANCELED
-	expect_error InvalidHandshakeTransitionException "accepting a canceled invitation" \
-		as_other $ORG accept-handshake --handshake-id "$H3"
+ok "invite it again" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
+H2=$(jq -r .Handshake.Id <<<"$OUT")
+ok "decline-handshake" as_other $ORG decline-handshake --handshake-id "$H2"
+check "DECLINED" test "$(jq -r .Handshake.State <<<"$OUT")" = DECLINED
+expect_error InvalidHandshakeTransitionException "accepting a declined invitation" \
+	as_other $ORG accept-handshake --handshake-id "$H2"
+ok "and again" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
+H3=$(jq -r .Handshake.Id <<<"$OUT")
+ok "cancel-handshake (the management account)" $ORG cancel-handshake --handshake-id "$H3"
+check "CANCELED" test "$(jq -r .Handshake.State <<<"$OUT")" = CANCELED
+expect_error InvalidHandshakeTransitionException "accepting a canceled invitation" \
+	as_other $ORG accept-handshake --handshake-id "$H3"
 
-	ok "once more, accepted" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
-	ok "accept" as_other $ORG accept-handshake --handshake-id "$(jq -r .Handshake.Id <<<"$OUT")"
-	ok "remove-account-from-organization" $ORG remove-account-from-organization --account-id "$OTHER"
-	expect_error AccountNotFoundException "it is no longer a member" \
-		$ORG describe-account --account-id "$OTHER"
+ok "once more, accepted" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
+ok "accept" as_other $ORG accept-handshake --handshake-id "$(jq -r .Handshake.Id <<<"$OUT")"
+ok "remove-account-from-organization" $ORG remove-account-from-organization --account-id "$OTHER"
+expect_error AccountNotFoundException "it is no longer a member" \
+	$ORG describe-account --account-id "$OTHER"
 
-	# an account with an organization of its own cannot accept
-	ok "invite it once more" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
-	H4=$(jq -r .Handshake.Id <<<"$OUT")
-	ok "it makes an organization of its own" as_other $ORG create-organization --feature-set ALL
-	expect_error HandshakeConstraintViolationException "then it cannot accept" \
-		as_other $ORG accept-handshake --handshake-id "$H4"
-	expect_error HandshakeConstraintViolationException "nor be invited" \
-		$ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
-	ok "it deletes its (empty) organization" as_other $ORG delete-organization
-	ok "and declines" as_other $ORG decline-handshake --handshake-id "$H4"
+# an account with an organization of its own cannot accept
+ok "invite it once more" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
+H4=$(jq -r .Handshake.Id <<<"$OUT")
+ok "it makes an organization of its own" as_other $ORG create-organization --feature-set ALL
+expect_error HandshakeConstraintViolationException "then it cannot accept" \
+	as_other $ORG accept-handshake --handshake-id "$H4"
+expect_error HandshakeConstraintViolationException "nor be invited" \
+	$ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
+ok "it deletes its (empty) organization" as_other $ORG delete-organization
+ok "and declines" as_other $ORG decline-handshake --handshake-id "$H4"
 
-	# an invitation expires after 15 days of the service clock
-	ok "a last invitation" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
-	H5=$(jq -r .Handshake.Id <<<"$OUT")
-fi
+# an invitation expires after 15 days of the service clock
+ok "a last invitation" $ORG invite-account-to-organization --target "Id=$OTHER,Type=ACCOUNT"
+H5=$(jq -r .Handshake.Id <<<"$OUT")
 
 # --- the management account cannot leave -------------------------------------------------
 expect_error MasterCannotLeaveOrganizationException "leave-organization (management)" \
@@ -391,16 +382,14 @@ expect_error ExpiredTokenException "after a day it has" as_session pca sts get-c
 expect_error ExpiredTokenException "for every operation" as_session $ORG describe-organization
 ok "a new session works on the moved clock" pca sts assume-role --role-arn "$ROLE_ARN" \
 	--role-session-name later
-if [ "$HAVE_OTHER" = 1 ]; then
-	ok "advance-clock --days 15" pca hsmca advance-clock --days 15
-	expect_error InvalidHandshakeTransitionException "an expired invitation cannot be accepted" \
-		as_other $ORG accept-handshake --handshake-id "$H5"
-	ok "describe-handshake" $ORG describe-handshake --handshake-id "$H5"
-	check "EXPIRED" test "$(jq -r .Handshake.State <<<"$OUT")" = EXPIRED
-	ok "a new invitation after the expired one" $ORG invite-account-to-organization \
-		--target "Id=$OTHER,Type=ACCOUNT"
-	ok "cancel it" $ORG cancel-handshake --handshake-id "$(jq -r .Handshake.Id <<<"$OUT")"
-fi
+ok "advance-clock --days 15" pca hsmca advance-clock --days 15
+expect_error InvalidHandshakeTransitionException "an expired invitation cannot be accepted" \
+	as_other $ORG accept-handshake --handshake-id "$H5"
+ok "describe-handshake" $ORG describe-handshake --handshake-id "$H5"
+check "EXPIRED" test "$(jq -r .Handshake.State <<<"$OUT")" = EXPIRED
+ok "a new invitation after the expired one" $ORG invite-account-to-organization \
+	--target "Id=$OTHER,Type=ACCOUNT"
+ok "cancel it" $ORG cancel-handshake --handshake-id "$(jq -r .Handshake.Id <<<"$OUT")"
 
 # --- the end of the organization -----------------------------------------------------------
 ok "remove Dev" $ORG remove-account-from-organization --account-id "$DEV"
