@@ -279,10 +279,13 @@ acm_request_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_,
 	if (nnames > SANS_MAX)
 		return op_fail(ctx, EXC_LIMIT_EXCEEDED, "A certificate can have at most %d "
 		    "domain names.", SANS_MAX);
-	if (key_alg != ACM_KEY(RSA_2048) && key_alg != ACM_KEY(EC_prime256v1) &&
+	/* AWS takes RSA_2048, EC_prime256v1 and EC_secp384r1; RSA_3072 and
+	 * RSA_4096 too here, for CAs whose policy asks for longer RSA keys */
+	if (key_alg != ACM_KEY(RSA_2048) && key_alg != ACM_KEY(RSA_3072) &&
+	    key_alg != ACM_KEY(RSA_4096) && key_alg != ACM_KEY(EC_prime256v1) &&
 	    key_alg != ACM_KEY(EC_secp384r1))
 		return op_fail(ctx, EXC_ACM_INVALID_PARAMETER, "KeyAlgorithm %s cannot be "
-		    "requested; use RSA_2048, EC_prime256v1 or EC_secp384r1.",
+		    "requested; use RSA_2048, RSA_3072, RSA_4096, EC_prime256v1 or EC_secp384r1.",
 		    acm_key_algorithm_name(key_alg) != NULL ? acm_key_algorithm_name(key_alg) :
 		    "?");
 	if (in->idempotency_token != NULL && !token_valid(in->idempotency_token))

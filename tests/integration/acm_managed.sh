@@ -96,8 +96,10 @@ pca hsmca advance-clock --seconds 2 >/dev/null
 
 expect_error InvalidParameterException "an RSA key from an EC CA (key family must match)" \
 	pca acm request-certificate --domain-name x.example.com --certificate-authority-arn "$CA_EC"
-expect_error InvalidParameterException "RSA_4096 cannot be requested" pca acm request-certificate \
-	--domain-name x.example.com --key-algorithm RSA_4096 --certificate-authority-arn "$CA_RSA"
+expect_error InvalidParameterException "EC_secp521r1 cannot be requested" pca acm request-certificate \
+	--domain-name x.example.com --key-algorithm EC_secp521r1 --certificate-authority-arn "$CA_EC"
+expect_error InvalidParameterException "nor RSA_1024" pca acm request-certificate \
+	--domain-name x.example.com --key-algorithm RSA_1024 --certificate-authority-arn "$CA_RSA"
 expect_error InvalidParameterException "a public certificate (no CA) is not issued here" \
 	pca acm request-certificate --domain-name x.example.com
 expect_error InvalidArnException "a malformed CA ARN" pca acm request-certificate \
@@ -240,6 +242,30 @@ check "the export is the new certificate" test \
 check "it verifies" openssl verify -CAfile ca-rsa.pem rsa-renewed.pem
 check "with a new key" test "$(openssl pkey -in rsa-renewed-key.pem -passin file:pass.txt -pubout)" != \
 	"$(openssl pkey -in rsa-key.pem -passin file:pass.txt -pubout)"
+
+# --- longer RSA keys (beyond AWS's RSA_2048) ------------------------------------------------
+for bits in 3072 4096; do
+	ok "request an RSA_$bits certificate" pca acm request-certificate --domain-name "rsa$bits.example.com" \
+		--key-algorithm "RSA_$bits" --certificate-authority-arn "$CA_RSA"
+	ARN=$(jq -r .CertificateArn <<<"$OUT")
+	check "RSA_$bits: KeyAlgorithm RSA_$bits, ISSUED" test \
+		"$(field "$(describe "$ARN")" '.KeyAlgorithm + " " + .Status')" = "RSA_$bits ISSUED"
+	ok "RSA_$bits: export" pca acm export-certificate --certificate-arn "$ARN" --passphrase "$PASS"
+	jq -r .PrivateKey <<<"$OUT" >"rsa$bits-key.pem"
+	jq -r .Certificate <<<"$OUT" >"rsa$bits.pem"
+	openssl pkey -in "rsa$bits-key.pem" -passin file:pass.txt -outform DER -out "rsa$bits-key.der" 2>/dev/null
+	check "RSA_$bits: a $bits-bit key that is the certificate's" test \
+		"$(openssl pkey -in "rsa$bits-key.pem" -passin file:pass.txt -noout -text | sed -n 's|.*(\([0-9]*\) bit.*|\1|p') $(openssl pkey -in "rsa$bits-key.pem" -passin file:pass.txt -pubout | sha256sum)" = \
+		"$bits $(openssl x509 -in "rsa$bits.pem" -noout -pubkey | sha256sum)"
+	check "RSA_$bits: it verifies" openssl verify -CAfile ca-rsa.pem "rsa$bits.pem"
+done
+ok "renew the RSA_4096 certificate on demand" pca acm renew-certificate --certificate-arn "$ARN"
+ok "export it" pca acm export-certificate --certificate-arn "$ARN" --passphrase "$PASS"
+check "renewed with a new 4096-bit key" test "$(jq -r .PrivateKey <<<"$OUT" | \
+	openssl pkey -passin file:pass.txt -noout -text | sed -n 's|.*(\([0-9]*\) bit.*|\1|p') $(field "$(describe "$ARN")" \
+	'.KeyAlgorithm + " " + .RenewalSummary.RenewalStatus')" = "4096 RSA_4096 SUCCESS"
+check "... not the old one" test "$(jq -r .PrivateKey <<<"$OUT" | openssl pkey -passin file:pass.txt -pubout)" != \
+	"$(openssl pkey -in rsa4096-key.pem -passin file:pass.txt -pubout)"
 ok "export again" pca acm export-certificate --certificate-arn "$RSA" --passphrase "$PASS"
 PIDS=""
 for i in 1 2 3 4; do
@@ -507,7 +533,7 @@ check "no PEM private key in the database" test \
 	"$(sqlite3 "$DB" .dump | grep -c 'PRIVATE KEY')" = 0
 openssl pkey -in imp.key -outform DER -out imp-key.der 2>/dev/null
 openssl pkey -in imp2.key -outform DER -out imp2-key.der 2>/dev/null
-for f in rsa-key.der rsa-key-trad.der ec-key.der imp-key.der imp2-key.der; do
+for f in rsa-key.der rsa-key-trad.der ec-key.der rsa3072-key.der rsa4096-key.der imp-key.der imp2-key.der; do
 	check "the key DER ($f) is not in the database files" python3 - "$f" "$DB" <<'EOF'
 import os, sys
 key = open(sys.argv[1], "rb").read()
