@@ -241,6 +241,11 @@ void store_cert_list_free(struct store_cert *certs, size_t n);
  */
 int store_idem_claim(struct store *st, const char *scope, const char *token,
     const char *result, int64_t now, int64_t window, char **existing) PCA_MUST_CHECK;
+/* The result recorded for (scope, token) by store_idem_claim() or
+ * store_cert_reserve(), however old (malloc'd, "" for none);
+ * PCA_ERR_NOT_FOUND when nothing was recorded. */
+int store_idem_lookup(struct store *st, const char *scope, const char *token, char **result)
+    PCA_MUST_CHECK;
 
 /*
  * Insert a CA together with an idempotency record (CreateCertificateAuthority):

@@ -21,7 +21,7 @@
  * Numeric enums are those of proto/acm.proto (CertificateStatus,
  * CertificateType, KeyAlgorithm, RenewalStatus, FailureReason); 0 = unset.
  *
- * Implemented in store_sqlite_acm.c (schema version 3).
+ * Implemented in store_sqlite_acm.c (schema versions 3 and 4).
  */
 #ifndef PCA_STORE_ACM_H
 #define PCA_STORE_ACM_H
@@ -150,5 +150,41 @@ int store_renewal_event_append(struct store *st, const struct store_renewal_even
 int store_renewal_event_list(struct store *st, const char *account_id, const char *cert_id,
     int64_t after, size_t limit, struct store_renewal_event **out, size_t *n) PCA_MUST_CHECK;
 void store_renewal_event_list_free(struct store_renewal_event *e, size_t n);
+
+/*
+ * A renewal in flight: the new key (sealed like a certificate's) and the
+ * IdempotencyToken of its IssueCertificate, written before the CA is
+ * asked, so that a renewal taken over after a crash asks for (and finds)
+ * the same certificate instead of having the CA issue another one.
+ * for_serial is the certificate's serial the renewal replaces: an intent
+ * for another serial is stale.
+ */
+#define STORE_ACM_TOKEN_MAX	64
+
+struct store_acm_renew_intent {
+	char	 cert_id[STORE_ACM_ID_LEN + 1];
+	char	*for_serial;
+	char	 token[STORE_ACM_TOKEN_MAX + 1];
+	uint8_t	*key_ciphertext;	/* both non-empty */
+	size_t	 key_ciphertext_len;
+	uint8_t	 key_iv[12];
+	uint8_t	 key_tag[16];
+	uint8_t	*wrapped_data_key;
+	size_t	 wrapped_data_key_len;
+	int64_t	 created_at;
+};
+
+/* Insert or replace the intent of i->cert_id; PCA_ERR_NOT_FOUND: no such
+ * certificate; PCA_ERR_INVALID: a field missing. */
+int store_acm_intent_put(struct store *st, const struct store_acm_renew_intent *i)
+    PCA_MUST_CHECK;
+/* PCA_ERR_NOT_FOUND when there is none. */
+int store_acm_intent_get(struct store *st, const char *cert_id,
+    struct store_acm_renew_intent *out) PCA_MUST_CHECK;
+/* 0 whether or not there was one (its key blobs zeroed in the file);
+ * deleting the certificate deletes it too. */
+int store_acm_intent_delete(struct store *st, const char *cert_id) PCA_MUST_CHECK;
+/* NULL-safe; wipes the key blobs. */
+void store_acm_intent_clear(struct store_acm_renew_intent *i);
 
 #endif

@@ -355,6 +355,18 @@ static const char *const store_migrations[] = {
 	");"
 	"CREATE INDEX renewal_events_account ON renewal_events(account_id, seq);"
 	"CREATE INDEX renewal_events_cert ON renewal_events(cert_id, seq);",
+
+	/* 4: renewals in flight (store_acm.h, struct store_acm_renew_intent) */
+	"CREATE TABLE acm_renew_intents ("
+	"  cert_id	TEXT PRIMARY KEY NOT NULL REFERENCES acm_certs(id) ON DELETE CASCADE,"
+	"  for_serial	TEXT NOT NULL,"
+	"  token		TEXT NOT NULL,"
+	"  key_ciphertext BLOB NOT NULL,"
+	"  key_iv	BLOB NOT NULL CHECK (length(key_iv) = 12),"
+	"  key_tag	BLOB NOT NULL CHECK (length(key_tag) = 16),"
+	"  wrapped_data_key BLOB NOT NULL,"
+	"  created_at	INTEGER NOT NULL"
+	");",
 };
 #define STORE_SCHEMA_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -2447,6 +2459,27 @@ job_idem_claim(struct conn *c, void *arg)
 	if ((r = idem_check(c, a->scope, a->token, a->now, a->window, &a->existing)) != 0)
 		return r;
 	return idem_put(c, a->scope, a->token, a->result, a->now);
+}
+
+int
+store_idem_lookup(struct store *st, const char *scope, const char *token, char **result)
+{
+	struct conn *c = NULL;
+	int r;
+
+	return_val_if_fail(result != NULL, PCA_ERR_INTERNAL);
+	*result = NULL;
+	return_val_if_fail(st != NULL && scope != NULL && token != NULL, PCA_ERR_INTERNAL);
+	if ((r = conn_get(st, &c)) != 0)
+		return r;
+	/* a window no record is outside of */
+	r = idem_check(c, scope, token, INT64_MIN, INT64_MAX, result);
+	conn_put(st, c);
+	if (r == PCA_ERR_EXISTS)
+		return 0;
+	free(*result);
+	*result = NULL;
+	return r == 0 ? PCA_ERR_NOT_FOUND : r;
 }
 
 int

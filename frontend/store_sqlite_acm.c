@@ -58,6 +58,7 @@ enum acm_stmt {
 	AS_CERT_EXISTS,
 	AS_CERT_DELETE_TAGS,
 	AS_CERT_DELETE_EVENTS,
+	AS_CERT_DELETE_INTENT,
 	AS_CERT_DELETE,
 	AS_CERT_LIST,
 	AS_CERT_LIST_DUE,
@@ -70,6 +71,10 @@ enum acm_stmt {
 	AS_EVENT_APPEND,
 	AS_EVENT_LIST_ACCOUNT,
 	AS_EVENT_LIST_CERT,
+
+	AS_INTENT_PUT,
+	AS_INTENT_GET,
+	AS_INTENT_DELETE,
 	AS__COUNT
 };
 _Static_assert(AS__COUNT <= STORE_ACM_STMT_MAX, "raise STORE_ACM_STMT_MAX");
@@ -123,6 +128,7 @@ static const char *const acm_sql[AS__COUNT] = {
 	[AS_CERT_EXISTS]	= "SELECT 1 FROM acm_certs WHERE id = ?1",
 	[AS_CERT_DELETE_TAGS]	= "DELETE FROM acm_tags WHERE cert_id = ?1",
 	[AS_CERT_DELETE_EVENTS]	= "DELETE FROM renewal_events WHERE cert_id = ?1",
+	[AS_CERT_DELETE_INTENT]	= "DELETE FROM acm_renew_intents WHERE cert_id = ?1",
 	[AS_CERT_DELETE]	= "DELETE FROM acm_certs WHERE id = ?1",
 	[AS_CERT_LIST]		= "SELECT " ACM_COLS " FROM acm_certs WHERE account_id = ?1 "
 				  "AND id > ?2 "
@@ -154,6 +160,17 @@ static const char *const acm_sql[AS__COUNT] = {
 	[AS_EVENT_LIST_CERT]	= "SELECT " EVENT_COLS " FROM renewal_events "
 				  "WHERE cert_id = ?4 AND account_id = ?1 AND seq > ?2 "
 				  "ORDER BY seq LIMIT ?3",
+	[AS_INTENT_PUT]		= "INSERT INTO acm_renew_intents(cert_id, for_serial, token, "
+				  "key_ciphertext, key_iv, key_tag, wrapped_data_key, created_at) "
+				  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(cert_id) DO "
+				  "UPDATE SET for_serial = excluded.for_serial, token = excluded.token, "
+				  "key_ciphertext = excluded.key_ciphertext, key_iv = excluded.key_iv, "
+				  "key_tag = excluded.key_tag, wrapped_data_key = "
+				  "excluded.wrapped_data_key, created_at = excluded.created_at",
+	[AS_INTENT_GET]		= "SELECT cert_id, for_serial, token, key_ciphertext, key_iv, "
+				  "key_tag, wrapped_data_key, created_at FROM acm_renew_intents "
+				  "WHERE cert_id = ?1",
+	[AS_INTENT_DELETE]	= "DELETE FROM acm_renew_intents WHERE cert_id = ?1",
 };
 
 static int
@@ -598,7 +615,7 @@ store_acm_cert_update(struct store *st, struct store_acm_cert *c)
 	return r;
 }
 
-/* Tags and events first (the foreign keys would cascade too; this does not
+/* Tags, events and a renewal intent first (the foreign keys would cascade too; this does not
  * depend on PRAGMA foreign_keys), then the row, with its key, zeroed. */
 static int
 job_cert_delete(struct conn *c, void *arg)
@@ -610,6 +627,7 @@ job_cert_delete(struct conn *c, void *arg)
 		return r;
 	if ((r = acm_exec_id(c, AS_CERT_DELETE_TAGS, id, NULL)) == 0 &&
 	    (r = acm_exec_id(c, AS_CERT_DELETE_EVENTS, id, NULL)) == 0 &&
+	    (r = acm_exec_id(c, AS_CERT_DELETE_INTENT, id, NULL)) == 0 &&
 	    (r = acm_exec_id(c, AS_CERT_DELETE, id, &changes)) == 0)
 		r = changes == 1 ? 0 : PCA_ERR_NOT_FOUND;
 	return secure_delete_end(c, r);
@@ -1029,4 +1047,117 @@ store_renewal_event_list_free(struct store_renewal_event *e, size_t n)
 	for (i = 0; i < n; i++)
 		event_clear(&e[i]);
 	free(e);
+}
+
+/* ---- renewals in flight ---------------------------------------------------- */
+
+/* Replaces the key blobs of an earlier intent: secure_delete = ON. */
+static int
+job_intent_put(struct conn *c, void *arg)
+{
+	const struct store_acm_renew_intent *i = arg;
+	sqlite3_stmt *s = NULL;
+	int r, rc = SQLITE_OK;
+
+	if ((r = secure_delete_begin(c)) != 0)
+		return r;
+	if ((r = cert_exists(c, i->cert_id)) != 0)
+		goto out;
+	if ((r = acm_stmt(c, AS_INTENT_PUT, &s)) != 0)
+		goto out;
+	bind_text(s, 1, i->cert_id, &rc);
+	bind_text(s, 2, i->for_serial, &rc);
+	bind_text(s, 3, i->token, &rc);
+	bind_blob(s, 4, i->key_ciphertext, i->key_ciphertext_len, &rc);
+	bind_blob(s, 5, i->key_iv, sizeof(i->key_iv), &rc);
+	bind_blob(s, 6, i->key_tag, sizeof(i->key_tag), &rc);
+	bind_blob(s, 7, i->wrapped_data_key, i->wrapped_data_key_len, &rc);
+	bind_int(s, 8, i->created_at, &rc);
+	if (rc != SQLITE_OK) {
+		r = DB_ERR(c, rc, "bind");
+		goto out;
+	}
+	if ((r = STEP(c, s)) > 0)
+		r = 0;
+ out:
+	stmt_done(s);
+	return secure_delete_end(c, r);
+}
+
+int
+store_acm_intent_put(struct store *st, const struct store_acm_renew_intent *i)
+{
+	return_val_if_fail(st != NULL && i != NULL, PCA_ERR_INTERNAL);
+	if (i->cert_id[0] == '\0' || i->for_serial == NULL || i->token[0] == '\0' ||
+	    i->key_ciphertext == NULL || i->key_ciphertext_len == 0 ||
+	    i->wrapped_data_key == NULL || i->wrapped_data_key_len == 0)
+		return PCA_ERR_INVALID;
+	return job_run(st, job_intent_put, (void *)(uintptr_t)i);
+}
+
+int
+store_acm_intent_get(struct store *st, const char *cert_id, struct store_acm_renew_intent *out)
+{
+	struct conn *c = NULL;
+	sqlite3_stmt *s = NULL;
+	int r, rc = SQLITE_OK;
+
+	return_val_if_fail(out != NULL, PCA_ERR_INTERNAL);
+	memset(out, 0, sizeof(*out));
+	return_val_if_fail(st != NULL && cert_id != NULL, PCA_ERR_INTERNAL);
+	if ((r = conn_get(st, &c)) != 0 || (r = acm_stmt(c, AS_INTENT_GET, &s)) != 0)
+		goto out;
+	bind_text(s, 1, cert_id, &rc);
+	if (rc != SQLITE_OK) {
+		r = DB_ERR(c, rc, "bind");
+		goto out;
+	}
+	if ((r = STEP(c, s)) <= 0) {
+		r = r == 0 ? PCA_ERR_NOT_FOUND : r;
+		goto out;
+	}
+	if ((r = col_fixed(s, 0, out->cert_id, sizeof(out->cert_id))) != 0 ||
+	    (r = col_str(s, 1, &out->for_serial)) != 0 ||
+	    (r = col_fixed(s, 2, out->token, sizeof(out->token))) != 0 ||
+	    (r = col_blob(s, 3, &out->key_ciphertext, &out->key_ciphertext_len)) != 0 ||
+	    (r = col_fixed_blob(s, 4, out->key_iv, sizeof(out->key_iv))) != 0 ||
+	    (r = col_fixed_blob(s, 5, out->key_tag, sizeof(out->key_tag))) != 0 ||
+	    (r = col_blob(s, 6, &out->wrapped_data_key, &out->wrapped_data_key_len)) != 0)
+		goto out;
+	out->created_at = sqlite3_column_int64(s, 7);
+ out:
+	stmt_done(s);
+	conn_put(st, c);
+	if (r != 0)
+		store_acm_intent_clear(out);
+	return r;
+}
+
+static int
+job_intent_delete(struct conn *c, void *arg)
+{
+	int r;
+
+	if ((r = secure_delete_begin(c)) != 0)
+		return r;
+	r = acm_exec_id(c, AS_INTENT_DELETE, arg, NULL);
+	return secure_delete_end(c, r);
+}
+
+int
+store_acm_intent_delete(struct store *st, const char *cert_id)
+{
+	return_val_if_fail(st != NULL && cert_id != NULL, PCA_ERR_INTERNAL);
+	return job_run(st, job_intent_delete, (void *)(uintptr_t)cert_id);
+}
+
+void
+store_acm_intent_clear(struct store_acm_renew_intent *i)
+{
+	if (i == NULL)
+		return;
+	free(i->for_serial);
+	free_wiped(i->key_ciphertext, i->key_ciphertext_len);
+	free_wiped(i->wrapped_data_key, i->wrapped_data_key_len);
+	wipe(i, sizeof(*i));
 }

@@ -326,7 +326,7 @@ acm_request_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_,
 	}
 	acm_sub_ctx(&sub, ctx->w, ctx->caller);
 	r = acm_pca_issue(&sub, in->certificate_authority_arn, key, in->domain_name,
-	    names + 1, nnames - 1, 0, &cert_pem, &chain_pem);
+	    names + 1, nnames - 1, 0, NULL, &cert_pem, &chain_pem);
 	if (r != 0 && (sub.exc == EXC_ACCESS_DENIED || sub.exc == EXC_ACM_INVALID_PARAMETER ||
 	    acm_exc_transient(sub.exc))) {
 		/* the caller may not use the CA, or try again later */

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
 #define SWEEP_BATCH	256
 #define UPDATE_TRIES	3
 
@@ -119,6 +122,108 @@ renewal_caller(struct store *st, const struct store_acm_cert *c, const char *ca_
 	return 0;
 }
 
+/* A new IdempotencyToken: 32 hex digits (IssueCertificate takes 36 at most). */
+static int
+token_new(char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b[16];
+
+	if (len < 2 * sizeof(b) + 1 || RAND_bytes(b, sizeof(b)) != 1) {
+		ERR_clear_error();
+		return PCA_ERR_CRYPTO;
+	}
+	for (size_t i = 0; i < sizeof(b); i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * sizeof(b)] = '\0';
+	return 0;
+}
+
+/*
+ * The key pair and IdempotencyToken of c's renewal: those of an earlier
+ * attempt to replace the same serial (interrupted, or failed after the CA
+ * may have issued), else new ones, made durable (the key sealed as a
+ * certificate's) before the CA is asked. 0 with *key and token; else why.
+ */
+static int
+renew_intent(struct fe_worker *w, const struct store_acm_cert *c, EVP_PKEY **key,
+    char token[STORE_ACM_TOKEN_MAX + 1], char *why, size_t whylen)
+{
+	struct store *st = w->fe->store;
+	struct store_acm_renew_intent in;
+	struct store_acm_cert sealed;
+	const char *alg;
+	int r;
+
+	*key = NULL;
+	memset(&sealed, 0, sizeof(sealed));
+	sealed.arn = c->arn;		/* the seal's associated data */
+	r = store_acm_intent_get(st, c->id, &in);
+	if (r == 0 && strcmp(in.for_serial, c->serial) == 0) {
+		sealed.key_ciphertext = in.key_ciphertext;
+		sealed.key_ciphertext_len = in.key_ciphertext_len;
+		memcpy(sealed.key_iv, in.key_iv, sizeof(sealed.key_iv));
+		memcpy(sealed.key_tag, in.key_tag, sizeof(sealed.key_tag));
+		sealed.wrapped_data_key = in.wrapped_data_key;
+		sealed.wrapped_data_key_len = in.wrapped_data_key_len;
+		r = acm_key_unprotect(w, &sealed, key, why, whylen);
+		if (r == 0)
+			snprintf(token, STORE_ACM_TOKEN_MAX + 1, "%s", in.token);
+		store_acm_intent_clear(&in);
+		if (r == 0) {
+			log_info("certificate %s: renewal resumed (token %s)", c->arn, token);
+			return 0;
+		}
+		/* the signer away: later; a seal that does not open: start over */
+		if (r != PCA_ERR_BAD_SIGNATURE && r != PCA_ERR_CRYPTO && r != PCA_ERR_MALFORMED)
+			return r;
+		log_warn("certificate %s: the renewal in flight does not open (%s): a new key",
+		    c->arn, why);
+		r = PCA_ERR_NOT_FOUND;
+	}
+	store_acm_intent_clear(&in);
+	if (r != 0 && r != PCA_ERR_NOT_FOUND) {
+		snprintf(why, whylen, "the renewal in flight cannot be read");
+		return r;
+	}
+	memset(&sealed, 0, sizeof(sealed));
+	sealed.arn = c->arn;
+	if ((alg = acm_key_algorithm_name(c->key_algorithm)) == NULL ||
+	    acm_key_generate(alg, key) != 0) {
+		snprintf(why, whylen, "no key pair of algorithm %s", alg != NULL ? alg : "?");
+		return PCA_ERR_CRYPTO;
+	}
+	if ((r = token_new(token, STORE_ACM_TOKEN_MAX + 1)) != 0) {
+		snprintf(why, whylen, "no random token");
+		goto out;
+	}
+	if ((r = acm_key_protect(w, *key, &sealed, why, whylen)) != 0)
+		goto out;
+	memset(&in, 0, sizeof(in));
+	snprintf(in.cert_id, sizeof(in.cert_id), "%s", c->id);
+	in.for_serial = c->serial;
+	snprintf(in.token, sizeof(in.token), "%s", token);
+	in.key_ciphertext = sealed.key_ciphertext;
+	in.key_ciphertext_len = sealed.key_ciphertext_len;
+	memcpy(in.key_iv, sealed.key_iv, sizeof(in.key_iv));
+	memcpy(in.key_tag, sealed.key_tag, sizeof(in.key_tag));
+	in.wrapped_data_key = sealed.wrapped_data_key;
+	in.wrapped_data_key_len = sealed.wrapped_data_key_len;
+	in.created_at = clock_now();
+	if ((r = store_acm_intent_put(st, &in)) != 0)
+		snprintf(why, whylen, "the renewal in flight cannot be recorded");
+ out:
+	free(sealed.key_ciphertext);
+	free(sealed.wrapped_data_key);
+	if (r != 0) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+	}
+	return r;
+}
+
 int
 acm_renew_one(struct fe_worker *w, const char *cert_id, int on_demand, int *reason)
 {
@@ -128,8 +233,8 @@ acm_renew_one(struct fe_worker *w, const char *cert_id, int on_demand, int *reas
 	struct op_ctx sub;
 	struct arn ca;
 	EVP_PKEY *key = NULL;
-	const char *alg;
 	char *cert_pem = NULL, *chain_pem = NULL, ca_id[37], why[512], serial[ACM_SERIAL_MAX];
+	char token[STORE_ACM_TOKEN_MAX + 1];
 	int64_t now = clock_now();
 	int prev_status, prev_reason, fr = 0, r, rc;
 
@@ -170,18 +275,20 @@ acm_renew_one(struct fe_worker *w, const char *cert_id, int on_demand, int *reas
 		fr = ACM_REASON(SLR_NOT_FOUND);
 		goto failed;
 	}
-	if ((alg = acm_key_algorithm_name(c.key_algorithm)) == NULL ||
-	    acm_key_generate(alg, &key) != 0) {
-		snprintf(why, sizeof(why), "no key pair of algorithm %s", alg != NULL ? alg : "?");
+	if (renew_intent(w, &c, &key, token, why, sizeof(why)) != 0)
 		goto transient;
-	}
 	acm_sub_ctx(&sub, w, &caller);
 	if (acm_pca_issue(&sub, c.ca_arn, key, c.domain_name, (const char *const *)c.sans,
-	    c.nsans, caller.kind == CALLER_SERVICE, &cert_pem, &chain_pem) != 0) {
+	    c.nsans, caller.kind == CALLER_SERVICE, token, &cert_pem, &chain_pem) != 0) {
 		snprintf(why, sizeof(why), "%s: %.400s", api_exc_name(sub.exc), sub.msg);
 		if (acm_exc_transient(sub.exc))
 			goto transient;
 		fr = acm_failure_reason(w->fe, c.ca_arn, sub.exc);
+		/* the CA refused to sign: the next attempt starts over; any
+		 * other failure may follow an issuance (GetCertificate denied)
+		 * and keeps the key and token, to fetch that certificate */
+		if (sub.exc == EXC_REQUEST_FAILED && store_acm_intent_delete(st, c.id) != 0)
+			log_error("certificate %s: could not drop the renewal in flight", c.arn);
 		goto failed;
 	}
 	/* the new certificate and key replace the old ones */
@@ -207,6 +314,9 @@ acm_renew_one(struct fe_worker *w, const char *cert_id, int on_demand, int *reas
 		    c.arn, c.serial);
 		goto out;
 	}
+	/* done: an intent left behind is for the old serial, so stale anyway */
+	if (store_acm_intent_delete(st, c.id) != 0)
+		log_error("certificate %s: could not drop the finished renewal", c.arn);
 	event_append(st, &c, ACM_RENEWAL(SUCCESS), 0, "renewed", c.serial);
 	log_info("certificate %s renewed%s: serial %s, not after %lld", c.arn,
 	    on_demand ? " on demand" : "", c.serial, (long long)c.not_after);

@@ -26,6 +26,14 @@
  * it (RenewalStatus PENDING_AUTO_RENEWAL) with the store's version check,
  * and a claim younger than ACM_RENEW_CLAIM_TTL is respected by the others.
  * A claim left by a stopped frontend expires and is taken over.
+ *
+ * Nor does the CA issue twice for one renewal: before it is asked, the new
+ * key (sealed) and the IssueCertificate IdempotencyToken are stored as the
+ * renewal in flight (store_acm_intent_put()); an attempt that finds one
+ * for the same serial, after a crash or a failure that may have followed
+ * the issuance (GetCertificate denied), reuses both, and acm_pca_issue()
+ * fetches the certificate the token already got. It is dropped on success
+ * and when the CA refused to sign (RequestFailed).
  */
 #ifndef PCA_OPS_ACM_RENEW_H
 #define PCA_OPS_ACM_RENEW_H

@@ -540,8 +540,8 @@ acm_ca_peek(struct frontend *fe, const char *ca_arn, int *is_ec, int64_t *not_af
 
 int
 acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const char *domain,
-    const char *const *names, size_t nnames, int list_permissions_first, char **cert_pem,
-    char **chain_pem)
+    const char *const *names, size_t nnames, int list_permissions_first, const char *token,
+    char **cert_pem, char **chain_pem)
 {
 	Pca__Api__AcmPca__ListPermissionsRequest lreq =
 	    PCA__API__ACM_PCA__LIST_PERMISSIONS_REQUEST__INIT;
@@ -555,9 +555,11 @@ acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const char 
 	ProtobufCMessage *out = NULL;
 	uint8_t *csr_der = NULL;
 	size_t csr_len = 0;
-	char *csr_pem = NULL, why[256];
+	char *csr_pem = NULL, *serial = NULL, why[256], ca_id[37], scope[ACMPCA_ISSUE_SCOPE_MAX];
+	char cert_arn[ARN_MAX + 1];
+	struct arn a;
 	int64_t ca_not_after;
-	int is_ec = 0, rc = -1;
+	int is_ec = 0, r, rc = -1;
 
 	*cert_pem = *chain_pem = NULL;
 	/* the signing algorithm follows the CA's key; a CA that is not there
@@ -570,6 +572,20 @@ acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const char 
 			goto out;
 		protobuf_c_message_free_unpacked(out, NULL);
 		out = NULL;
+	}
+	/* asked before (a renewal taken over): the certificate of that request */
+	if (token != NULL && arn_parse_ca(ca_arn, &a, ca_id) == 0) {
+		acmpca_issue_scope(scope, sizeof(scope), sub->caller->account_id, ca_id);
+		r = store_idem_lookup(sub->fe->store, scope, token, &serial);
+		if (r == 0 && serial[0] != '\0') {
+			arn_format_cert(cert_arn, sizeof(cert_arn), ca_arn, serial);
+			greq.certificate_arn = cert_arn;
+			goto get;
+		}
+		if (r != 0 && r != PCA_ERR_NOT_FOUND) {
+			op_fail(sub, EXC_SERVICE_UNAVAILABLE, "The store cannot be read.");
+			goto out;
+		}
 	}
 	if (acm_csr_build(key, domain, names, nnames, &csr_der, &csr_len, why,
 	    sizeof(why)) != 0) {
@@ -589,12 +605,14 @@ acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const char 
 	validity.value = ACM_VALIDITY_DAYS;
 	validity.type = PCA__API__ACM_PCA__VALIDITY_PERIOD_TYPE__ValidityPeriodType_DAYS;
 	ireq.validity = &validity;
+	ireq.idempotency_token = (char *)token;
 	if (acm_call(sub, "acm-pca", "IssueCertificate", &ireq.base, &out) != 0)
 		goto out;
 	iout = (Pca__Api__AcmPca__IssueCertificateResponse *)(void *)out;
 	out = NULL;
-	greq.certificate_authority_arn = (char *)ca_arn;
 	greq.certificate_arn = iout->certificate_arn;
+ get:
+	greq.certificate_authority_arn = (char *)ca_arn;
 	if (acm_call(sub, "acm-pca", "GetCertificate", &greq.base, &out) != 0)
 		goto out;
 	gout = (Pca__Api__AcmPca__GetCertificateResponse *)(void *)out;
@@ -617,6 +635,7 @@ acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const char 
 		protobuf_c_message_free_unpacked(&gout->base, NULL);
 	free(csr_der);
 	free(csr_pem);
+	free(serial);
 	return rc;
 }
 

@@ -151,13 +151,16 @@ int acm_ca_peek(struct frontend *fe, const char *ca_arn, int *is_ec, int64_t *no
  * with the caller of sub: IssueCertificate (template ACM_TEMPLATE_ARN,
  * ACM_VALIDITY_DAYS days, SHA256WITH<the CA's family>), then
  * GetCertificate; with list_permissions_first, acm-pca ListPermissions
- * first (what ACM needs of the CA's permission for itself). 0 with
+ * first (what ACM needs of the CA's permission for itself). With token,
+ * IssueCertificate carries it as its IdempotencyToken, and a certificate
+ * the CA already issued (or began to) for this token and the caller's
+ * account, however long ago, is fetched instead of asking again. 0 with
  * *cert_pem and *chain_pem (malloc'd; the chain may be NULL), or -1 with
  * sub->exc / sub->msg set to the acm-pca error.
  */
 int acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const char *domain,
-    const char *const *names, size_t nnames, int list_permissions_first, char **cert_pem,
-    char **chain_pem) PCA_MUST_CHECK;
+    const char *const *names, size_t nnames, int list_permissions_first, const char *token,
+    char **cert_pem, char **chain_pem) PCA_MUST_CHECK;
 /* The FailureReason an acm-pca error becomes (API.md 4.4). InvalidArgs of
  * a CA that ends before the certificate would is PCA_INVALID_DURATION;
  * AccessDenied on a CA that no longer exists is PCA_RESOURCE_NOT_FOUND. */

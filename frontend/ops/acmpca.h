@@ -31,6 +31,11 @@ const char *ca_status_name(int status);
 /* The wire name of an enum value ("ACTIVE"), "UNKNOWN" if not in d. */
 const char *enum_wire(const ProtobufCEnumDescriptor *d, int value);
 
+/* The idempotency scope of IssueCertificate: a token counts per caller
+ * account and CA (store_idem_lookup() finds its certificate's serial). */
+#define ACMPCA_ISSUE_SCOPE_MAX	128
+void acmpca_issue_scope(char *out, size_t len, const char *account_id, const char *ca_id);
+
 /* CREATING -> PENDING_CERTIFICATE: key pair in the token, CSR signed, row
  * updated; the CA is left CREATING when the signer is away, FAILED when it
  * refused (acmpca_ca.c). */

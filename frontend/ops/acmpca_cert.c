@@ -245,7 +245,8 @@ acmpca_issue_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_, Protob
 	EVP_PKEY *ca_key = NULL;
 	X509_REQ *ca_csr = NULL;
 	uint8_t serial[SERIAL_LEN];
-	char serial_hex[X509_SERIAL_HEX_MAX], existing[41], why[512], scope[128];
+	char serial_hex[X509_SERIAL_HEX_MAX], existing[41], why[512],
+	    scope[ACMPCA_ISSUE_SCOPE_MAX];
 	char arn[ARN_MAX + 64];
 	const char *tarn = in->template_arn != NULL ? in->template_arn : TMPL_DEFAULT_ARN;
 	int r, rc = -1;
@@ -328,7 +329,7 @@ acmpca_issue_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_, Protob
 	pc.requester = (char *)ctx->caller->arn;
 	pc.created_at = clock_now();
 	pc.not_after = sreq->not_after;
-	snprintf(scope, sizeof(scope), "IssueCertificate:%s:%s", ctx->caller->account_id, ca.id);
+	acmpca_issue_scope(scope, sizeof(scope), ctx->caller->account_id, ca.id);
 	r = store_cert_reserve(ctx->fe->store, &pc, in->idempotency_token != NULL ? scope : NULL,
 	    in->idempotency_token, IDEMPOTENCY_WINDOW, existing);
 	if (r == PCA_ERR_EXISTS && existing[0] != '\0') {
@@ -451,4 +452,10 @@ acmpca_get_certificate(struct op_ctx *ctx, const ProtobufCMessage *in_, Protobuf
 	store_cert_clear(&c);
 	store_ca_clear(&ca);
 	return rc;
+}
+
+void
+acmpca_issue_scope(char *out, size_t len, const char *account_id, const char *ca_id)
+{
+	snprintf(out, len, "IssueCertificate:%s:%s", account_id, ca_id);
 }

@@ -219,6 +219,25 @@ ok "grant acm.amazonaws.com only IssueCertificate and GetCertificate" pca acm-pc
 ok "renew with two of the three actions" pca acm renew-certificate --certificate-arn "$RSA"
 check "still PCA_ACCESS_DENIED (ListPermissions is needed too)" test \
 	"$(field "$(describe "$RSA")" '.RenewalSummary.RenewalStatusReason')" = PCA_ACCESS_DENIED
+# the CA issues, but the certificate cannot be fetched: the renewal fails, and the next
+# attempt, a day later, fetches that certificate instead of having the CA issue another
+CA_RSA_ID=${CA_RSA##*/}
+ncerts() { sqlite3 "$DB" "SELECT count(*) FROM certs WHERE ca_id = '$CA_RSA_ID'"; }
+ok "replace it with IssueCertificate and ListPermissions (no GetCertificate)" \
+	pca acm-pca delete-permission --certificate-authority-arn "$CA_RSA" --principal acm.amazonaws.com
+ok "... create-permission IssueCertificate ListPermissions" pca acm-pca create-permission \
+	--certificate-authority-arn "$CA_RSA" --principal acm.amazonaws.com \
+	--actions IssueCertificate ListPermissions
+N0=$(ncerts)
+ok "renew: the CA issues, GetCertificate is denied" pca acm renew-certificate --certificate-arn "$RSA"
+check "FAILED PCA_ACCESS_DENIED, the old certificate stays" test \
+	"$(field "$(describe "$RSA")" '.RenewalSummary.RenewalStatusReason + " " + .Serial')" = \
+	"PCA_ACCESS_DENIED $SERIAL0"
+check "the CA issued one certificate" test "$(ncerts)" = $((N0 + 1))
+UNDELIVERED=$(sqlite3 "$DB" "SELECT serial FROM certs WHERE ca_id = '$CA_RSA_ID' ORDER BY created_at DESC, rowid DESC LIMIT 1")
+check "the renewal in flight is kept (key sealed, token)" test \
+	"$(sqlite3 "$DB" "SELECT count(*), length(token) FROM acm_renew_intents WHERE cert_id = '${RSA##*/}'")" = "1|32"
+ok "a day later" pca hsmca advance-clock --days 1
 ok "replace it with all three actions" pca acm-pca delete-permission --certificate-authority-arn "$CA_RSA" \
 	--principal acm.amazonaws.com
 ok "create-permission IssueCertificate GetCertificate ListPermissions" pca acm-pca create-permission \
@@ -228,6 +247,10 @@ ok "renew on demand" pca acm renew-certificate --certificate-arn "$RSA"
 D=$(describe "$RSA")
 check "RenewalSummary SUCCESS, no reason" test \
 	"$(field "$D" '.RenewalSummary.RenewalStatus + " " + (.RenewalSummary.RenewalStatusReason // "-")')" = "SUCCESS -"
+check "it is the certificate the CA issued a day before; none more was issued" test \
+	"$(field "$D" .Serial | tr -d : | sed 's/^0*//') $(ncerts)" = "$(sed 's/^0*//' <<<"$UNDELIVERED" | tr -d : | tr A-F a-f) $((N0 + 1))"
+check "the renewal in flight is gone" test \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM acm_renew_intents")" = 0
 check "a new serial, the same ARN" test "$(field "$D" .Serial)" != "$SERIAL0" -a "$(field "$D" .CertificateArn)" = "$RSA"
 check "INELIGIBLE until exported again" test "$(field "$D" .RenewalEligibility)" = INELIGIBLE
 expect_error ValidationException "a renewed certificate not exported again cannot be renewed" \
@@ -257,7 +280,7 @@ for bits in 3072 4096; do
 	check "RSA_$bits: a $bits-bit key that is the certificate's" test \
 		"$(openssl pkey -in "rsa$bits-key.pem" -passin file:pass.txt -noout -text | sed -n 's|.*(\([0-9]*\) bit.*|\1|p') $(openssl pkey -in "rsa$bits-key.pem" -passin file:pass.txt -pubout | sha256sum)" = \
 		"$bits $(openssl x509 -in "rsa$bits.pem" -noout -pubkey | sha256sum)"
-	check "RSA_$bits: it verifies" openssl verify -CAfile ca-rsa.pem "rsa$bits.pem"
+	check "RSA_$bits: it verifies (on the moved clock)" openssl verify -no_check_time -CAfile ca-rsa.pem "rsa$bits.pem"
 done
 ok "renew the RSA_4096 certificate on demand" pca acm renew-certificate --certificate-arn "$ARN"
 ok "export it" pca acm export-certificate --certificate-arn "$ARN" --passphrase "$PASS"
@@ -290,7 +313,7 @@ check "SUCCESS" test "$(field "$(describe "$RSA")" '.RenewalSummary.RenewalStatu
 ok "the owner lists the certificate's renewal events" pca hsmca list-renewal-events --certificate-arn "$RSA"
 check "every attempt, in order" test \
 	"$(jq -r '[.Events[] | .RenewalStatus + ":" + (.FailureReason // "")] | join(" ")' <<<"$OUT")" = \
-	"FAILED:PCA_ACCESS_DENIED FAILED:PCA_ACCESS_DENIED SUCCESS: SUCCESS: FAILED:PCA_INVALID_STATE SUCCESS:"
+	"FAILED:PCA_ACCESS_DENIED FAILED:PCA_ACCESS_DENIED FAILED:PCA_ACCESS_DENIED SUCCESS: SUCCESS: FAILED:PCA_INVALID_STATE SUCCESS:"
 ok "request while the CA is DISABLED" pca acm-pca update-certificate-authority \
 	--certificate-authority-arn "$CA_RSA" --status DISABLED
 ok "request-certificate from a DISABLED CA answers an ARN" pca acm request-certificate \

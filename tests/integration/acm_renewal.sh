@@ -246,5 +246,10 @@ done <batch.arns
 check "no certificate lost" test "$lost" = 0
 check "every one renewed (new serial, SUCCESS)" test "$stale" = 0
 check "none renewed twice (one SUCCESS event each)" test "$twice" = 0
+DB=$(sed -n 's/^database //p' "$HSMCA_HOME/frontend.conf")
+check "the CA issued one certificate per renewal, none undelivered (1 + 2 x $N)" test \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM certs WHERE ca_id = '${CA_RSA##*/}'")" = $((1 + 2 * N))
+check "no renewal of the batch left in flight" test "$(sqlite3 "$DB" "SELECT count(*) FROM \
+	acm_renew_intents i JOIN acm_certs c ON c.id = i.cert_id WHERE c.ca_arn = '$CA_RSA'")" = 0
 check "no sanitizer report or crash" test -z "$(grep -l -E 'AddressSanitizer|runtime error' "$HSMCA_HOME"/log/*.log 2>/dev/null)"
 it_done

@@ -185,7 +185,8 @@ test_schema(void)
 	assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-	assert_int_eq(sqlite3_column_int(s, 0), 3);	/* 2: store_iam.h's, 3: store_acm.h's */
+	/* 2: store_iam.h's, 3 and 4: store_acm.h's */
+	assert_int_eq(sqlite3_column_int(s, 0), 4);
 	sqlite3_finalize(s);
 	assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_eq(sqlite3_step(s), SQLITE_ROW);
@@ -856,6 +857,22 @@ test_cert_idempotency(void)
 	cert_fixture(&c, f.ca.id, "e5", 9001);
 	assert_int_eq(store_cert_reserve(st, &c, scope, "tok2", WINDOW, existing), 0);
 	assert_int_eq(store_cert_count(st, f.ca.id), 4);	/* a1 b2 c3 e5 */
+
+	/* a lookup finds the latest result however old; nothing for others */
+	{
+		char *res = NULL;
+
+		assert_int_eq(store_idem_lookup(st, scope, "tok", &res), 0);
+		assert_str_eq(res, "c3");
+		free(res);
+		assert_int_eq(store_idem_lookup(st, scope, "tok2", &res), 0);
+		assert_str_eq(res, "e5");
+		free(res);
+		assert_int_eq(store_idem_lookup(st, scope, "nope", &res), PCA_ERR_NOT_FOUND);
+		assert_ptr_null(res);
+		assert_int_eq(store_idem_lookup(st, "IssueCertificate:" ACCT2, "tok2", &res),
+		    PCA_ERR_NOT_FOUND);
+	}
 	store_close(st);
 }
 

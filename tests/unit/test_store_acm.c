@@ -1091,7 +1091,8 @@ test_migration_v2(void)
 	st = open_db("migrate");
 	store_close(st);
 	raw_exec("migrate",
-	    "DROP TABLE renewal_events; DROP TABLE acm_tags; DROP TABLE acm_certs;"
+	    "DROP TABLE acm_renew_intents; DROP TABLE renewal_events; DROP TABLE acm_tags;"
+	    "DROP TABLE acm_certs;"
 	    "PRAGMA user_version = 2;"
 	    "INSERT INTO accounts VALUES('" ACCT1 "', 'old', 1);"
 	    "INSERT INTO cas(id, account_id, arn, type, status, status_before_delete, "
@@ -1105,7 +1106,7 @@ test_migration_v2(void)
 	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 2);
 
 	st = open_db("migrate");
-	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 3);
+	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 4);
 	/* the old rows are there */
 	assert_int_eq(store_account_get(st, ACCT1, &acct), 0);
 	assert_str_eq(acct.name, "old");
@@ -1127,8 +1128,76 @@ test_migration_v2(void)
 	assert_int_eq(store_acm_cert_get(st, f.c.id, &got), 0);
 	store_acm_cert_clear(&got);
 	store_close(st);
-	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 3);
+	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 4);
 	assert_int_eq(raw_int("migrate", "SELECT count(*) FROM acm_tags"), 1);
+}
+
+/* ---- renewals in flight ------------------------------------------------------------ */
+
+static void
+test_renew_intent(void)
+{
+	struct store *st = open_db("intent");
+	struct cert_fixture f, g;
+	struct store_acm_renew_intent in, got;
+	uint8_t ct[40], wk[24];
+
+	put_account(st, ACCT1);
+	insert_cert(st, ACCT1, 1, &f);
+	insert_cert(st, ACCT1, 2, &g);
+	memset(ct, 0xc1, sizeof(ct));
+	memset(wk, 0x3a, sizeof(wk));
+	memset(&in, 0, sizeof(in));
+	snprintf(in.cert_id, sizeof(in.cert_id), "%s", f.c.id);
+	in.for_serial = "0a:00:01";
+	snprintf(in.token, sizeof(in.token), "%s", "0123456789abcdef0123456789abcdef");
+	in.key_ciphertext = ct;
+	in.key_ciphertext_len = sizeof(ct);
+	memset(in.key_iv, 7, sizeof(in.key_iv));
+	memset(in.key_tag, 9, sizeof(in.key_tag));
+	in.wrapped_data_key = wk;
+	in.wrapped_data_key_len = sizeof(wk);
+	in.created_at = 1234;
+
+	assert_int_eq(store_acm_intent_get(st, f.c.id, &got), PCA_ERR_NOT_FOUND);
+	assert_int_eq(store_acm_intent_put(st, &in), 0);
+	assert_int_eq(store_acm_intent_get(st, f.c.id, &got), 0);
+	assert_str_eq(got.for_serial, "0a:00:01");
+	assert_str_eq(got.token, in.token);
+	assert_int_eq(got.key_ciphertext_len, sizeof(ct));
+	assert_true(memcmp(got.key_ciphertext, ct, sizeof(ct)) == 0);
+	assert_true(memcmp(got.key_iv, in.key_iv, sizeof(in.key_iv)) == 0);
+	assert_true(memcmp(got.key_tag, in.key_tag, sizeof(in.key_tag)) == 0);
+	assert_int_eq(got.wrapped_data_key_len, sizeof(wk));
+	assert_true(memcmp(got.wrapped_data_key, wk, sizeof(wk)) == 0);
+	assert_int_eq(got.created_at, 1234);
+	store_acm_intent_clear(&got);
+	assert_ptr_null(got.for_serial);
+
+	/* a second put replaces it; another certificate has none */
+	in.for_serial = "0a:00:02";
+	assert_int_eq(store_acm_intent_put(st, &in), 0);
+	assert_int_eq(store_acm_intent_get(st, f.c.id, &got), 0);
+	assert_str_eq(got.for_serial, "0a:00:02");
+	store_acm_intent_clear(&got);
+	assert_int_eq(store_acm_intent_get(st, g.c.id, &got), PCA_ERR_NOT_FOUND);
+
+	/* refused: no such certificate, a missing field */
+	snprintf(in.cert_id, sizeof(in.cert_id), "%s", "00000000-0000-4000-8000-000000009999");
+	assert_int_eq(store_acm_intent_put(st, &in), PCA_ERR_NOT_FOUND);
+	snprintf(in.cert_id, sizeof(in.cert_id), "%s", g.c.id);
+	in.key_ciphertext_len = 0;
+	assert_int_eq(store_acm_intent_put(st, &in), PCA_ERR_INVALID);
+	in.key_ciphertext_len = sizeof(ct);
+	in.token[0] = '\0';
+	assert_int_eq(store_acm_intent_put(st, &in), PCA_ERR_INVALID);
+
+	/* delete: idempotent; deleting the certificate takes its intent */
+	assert_int_eq(store_acm_intent_delete(st, g.c.id), 0);
+	assert_int_eq(store_acm_cert_delete(st, f.c.id), 0);
+	assert_int_eq(store_acm_intent_get(st, f.c.id, &got), PCA_ERR_NOT_FOUND);
+	assert_int_eq(raw_int("intent", "SELECT count(*) FROM acm_renew_intents"), 0);
+	store_close(st);
 }
 
 /* ---- concurrency ------------------------------------------------------------------ */
@@ -1221,6 +1290,7 @@ main(void)
 	test_run("store_acm/tags", test_tags);
 	test_run("store_acm/events", test_events);
 	test_run("store_acm/key_bytes", test_key_bytes);
+	test_run("store_acm/renew_intent", test_renew_intent);
 	test_run("store_acm/migration_v2", test_migration_v2);
 	test_run("store_acm/concurrent", test_concurrent);
 	return test_done();

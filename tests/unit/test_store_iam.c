@@ -290,8 +290,8 @@ test_migration_v1(void)
 	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 1);
 
 	assert_int_eq(store_open(path, &st), 0);
-	/* all the way up: 2 (store_iam.h), 3 (store_acm.h) */
-	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 3);
+	/* all the way up: 2 (store_iam.h), 3 and 4 (store_acm.h) */
+	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 4);
 	/* the old rows are there, through the old and the new functions */
 	assert_int_eq(store_user_get(st, ACCT1, "olduser", &u), 0);
 	assert_str_eq(u.arn, "arn:aws:iam::" ACCT1 ":user/olduser");
@@ -325,7 +325,7 @@ test_migration_v1(void)
 	assert_str_eq(iu.user_id, "AIDANEW");
 	store_iam_user_clear(&iu);
 	store_close(st);
-	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 3);
+	assert_int_eq(raw_int("migrate", "PRAGMA user_version"), 4);
 }
 
 /* ---- settings, accounts -------------------------------------------------- */
