@@ -558,6 +558,7 @@ acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const char 
 	char *csr_pem = NULL, *serial = NULL, why[256], ca_id[37], scope[ACMPCA_ISSUE_SCOPE_MAX];
 	char cert_arn[ARN_MAX + 1];
 	struct arn a;
+	X509 *x;
 	int64_t ca_not_after;
 	int is_ec = 0, r, rc = -1;
 
@@ -621,6 +622,16 @@ acm_pca_issue(struct op_ctx *sub, const char *ca_arn, EVP_PKEY *key, const char 
 		op_fail(sub, EXC_INTERNAL, "the CA returned no certificate");
 		goto out;
 	}
+	/* never pair the key with a certificate for another one (a token's
+	 * certificate is fetched without the CSR that asked for it) */
+	if ((x = acm_cert_pem_parse(gout->certificate)) == NULL ||
+	    x509_pkey_equal(X509_get0_pubkey(x), key) != 1) {
+		X509_free(x);
+		op_fail(sub, EXC_REQUEST_FAILED, "The certificate the CA returned is not for the "
+		    "requested key.");
+		goto out;
+	}
+	X509_free(x);
 	*cert_pem = gout->certificate;
 	gout->certificate = NULL;
 	*chain_pem = gout->certificate_chain;
